@@ -1,0 +1,140 @@
+"""Every setting of an experiment, as typed frozen dataclasses.
+
+The YAML files in ``configs/`` mirror these classes field for field (see :mod:`landmarks.config_loading`
+for reading, merging and overriding them). Defaults are the paper's sizes with the optimiser and
+warps of the authors' released code; each field says which source it follows where the two differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes of the detector Phi, the appearance encoder and the generator Psi (paper sec. 4.1)."""
+
+    image_size: int = 128  # H = W of the network input; a power of two from 32 to 256
+    num_landmarks: int = 10  # K
+    base_width: int = 32  # channels of the first detector/encoder block; doubled per block
+    generator_width: int = 256  # channels of the generator's first block; halved per block
+    generator_min_width: int = 32  # the generator never goes narrower than this
+    heatmap_size: int = 16  # side of the score maps S_k and of the Gaussian maps
+    gaussian_sigma: float = 0.1  # in [-1, 1] units
+    # "released": exp(-d^2 / sigma^2) (std = sigma / sqrt 2); "paper": eq. 2, exp(-d^2 / (2 sigma^2))
+    gaussian_form: Literal["released", "paper"] = "released"
+    # "separable": the released variant (average over the other axis, 1-D softmax);
+    # "spatial": eq. 1, the expectation under a 2-D softmax
+    soft_argmax: Literal["separable", "spatial"] = "separable"
+    init_std: float = 0.01  # N(0, init_std) for every conv weight (paper and released)
+    batchnorm_momentum: float = 0.01  # PyTorch convention; the released TF momentum 0.99
+    batchnorm_eps: float = 1e-3  # released (TF default)
+
+
+@dataclass(frozen=True)
+class WarpConfig:
+    """One thin-plate-spline warp's random parameters (REFERENCE sec. 1, released defaults)."""
+
+    rotation_std: float = 0.0  # degrees
+    scale_std: float = 0.0
+    translation_std: float = 0.1  # [-1, 1] units, per axis
+    warp_std: tuple[float, float] = (0.001, 0.005)  # (s1, s2) of the kernel weights
+
+
+@dataclass(frozen=True)
+class PairsConfig:
+    """How a training pair (source, target) is made from one still image."""
+
+    target_warp: WarpConfig = field(default_factory=WarpConfig)
+    source_warp: WarpConfig = field(
+        default_factory=lambda: WarpConfig(
+            rotation_std=5.0, scale_std=0.1, translation_std=0.1, warp_std=(0.001, 0.01)
+        )
+    )
+    control_grid: int = 10  # control points per side of the TPS grid
+    boundary_mask: bool = True  # discount the loss near and beyond the image border (supp. sec. 2)
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """The reconstruction loss (paper sec. 3.2, Table 2)."""
+
+    kind: Literal["perceptual", "l1", "l2"] = "perceptual"
+    network: Literal["vgg19", "vgg16"] = "vgg19"  # vgg19: paper; vgg16: released code
+    weights: str | None = None  # local file, torchvision state-dict format
+    random_weights: bool = False  # only for tests and smoke runs: a warning is printed
+    layers: tuple[str, ...] = ("input", "conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
+    initial_means: tuple[float, ...] = (100.0, 1.6, 2.3, 1.8, 2.8, 100.0)  # released code
+    mean_momentum: float = 0.01  # released code: m <- m + 0.01 (e - m)
+    scale: float = 1000.0  # released code: loss = 1000 * sum_l e_l / m_l
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where training images come from and how they are brought to the model's input size."""
+
+    source: Literal["synthetic-faces", "image-folder"] = "synthetic-faces"
+    root: str | None = None  # folder of images for "image-folder"
+    # "stretch": resize to image_size ignoring aspect; "center-crop": shorter side to
+    # resize_to (or image_size), then the central square
+    resize: Literal["stretch", "center-crop"] = "stretch"
+    resize_to: int | None = None  # e.g. 160 for CelebA -> 128 crop (REFERENCE sec. 4)
+    synthetic_count: int = 20000  # images of the built-in synthetic faces used for training
+    synthetic_seed: int = 0
+    batch_size: int = 16  # per process
+    num_workers: int = 2
+    validation_count: int = 64  # held-out images for validation losses and image grids
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Optimiser and schedule. Defaults follow the released code; ``configs/paper.yaml`` the paper."""
+
+    lr: float = 1e-3  # released; paper 1e-2
+    weight_decay: float = 1e-5  # released; paper 5e-4
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    schedule: Literal["step", "plateau", "constant"] = "step"  # released: step; paper: plateau
+    step_every: int = 100_000  # steps between decays of the step schedule
+    step_gamma: float = 0.95
+    plateau_factor: float = 0.1
+    plateau_patience: int = 5  # validations without improvement before the plateau decay
+    # "per-tensor": clip each parameter's gradient to l2-norm <= clip (released);
+    # "global": clip the concatenated gradient (paper's wording); "none"
+    clip_mode: Literal["per-tensor", "global", "none"] = "per-tensor"
+    clip: float = 1.0
+
+
+@dataclass(frozen=True)
+class TrainerConfig:
+    """Length, hardware and bookkeeping of a run (Lightning's Trainer arguments)."""
+
+    max_steps: int = 150_000
+    max_minutes: float | None = None  # wall-clock budget; training stops cleanly when spent
+    seed: int = 0
+    accelerator: str = "auto"  # "cpu", "gpu", "auto"
+    devices: int | str = "auto"
+    num_nodes: int = 1
+    strategy: str = "auto"  # "ddp" for multi-process data parallel
+    precision: str = "32-true"  # "bf16-mixed", "16-mixed" on GPU
+    channels_last: bool = False
+    compile: bool = False  # torch.compile the three networks
+    log_every: int = 50  # steps between scalar logs
+    image_every: int = 500  # steps between image grids in TensorBoard
+    val_every: int = 1000  # steps between validations
+    checkpoint_every: int = 1000  # steps between periodic checkpoints (``last.ckpt`` always kept)
+    progress_bar: bool = True
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A whole experiment: one YAML file resolves to exactly one of these."""
+
+    name: str = "landmarks"
+    output_dir: str = "runs"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    pairs: PairsConfig = field(default_factory=PairsConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)

@@ -1,0 +1,201 @@
+"""Reading, merging, overriding, checking and saving experiment configs.
+
+A YAML config holds the fields of :class:`~landmarks.config.ExperimentConfig` as nested mappings. A
+file may start from another with ``base: other.yaml`` (a path relative to the file, or the name of a
+config shipped with the package); its own keys then replace the base's, mapping by mapping.
+Command-line overrides are ``dotted.key=value`` strings whose value is read as YAML.
+
+Unknown keys, wrong types and impossible values raise :class:`~landmarks.errors.ConfigError` with
+the key's full dotted name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+
+from landmarks.config import ExperimentConfig
+from landmarks.errors import ConfigError
+
+PACKAGED_CONFIGS = Path(__file__).parent / "configs"
+
+
+def resolve_config_path(name: str | Path, relative_to: Path | None = None) -> Path:
+    """Find a config file: a path (absolute, or relative to ``relative_to`` or the current
+    directory), or the name of a config shipped with the package (``cpu`` or ``cpu.yaml``)."""
+    candidates = [Path(name)]
+    if relative_to is not None:
+        candidates.insert(0, relative_to / name)
+    stem = Path(name).name if Path(name).suffix else f"{Path(name).name}.yaml"
+    candidates.append(PACKAGED_CONFIGS / stem)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    shipped = ", ".join(sorted(p.stem for p in PACKAGED_CONFIGS.glob("*.yaml")))
+    raise ConfigError(f"config '{name}' not found (neither a file nor a shipped config: {shipped})")
+
+
+def read_config_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The mapping a YAML config file stands for, with its ``base:`` chain merged in."""
+    path = resolve_config_path(path).resolve()
+    if path in _seen:
+        raise ConfigError(f"{path}: 'base' chain loops back to this file")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of keys to values")
+    base_name = raw.pop("base", None)
+    if base_name is None:
+        return raw
+    base_path = resolve_config_path(base_name, relative_to=path.parent)
+    return merge_dicts(read_config_dict(base_path, (*_seen, path)), raw)
+
+
+def merge_dicts(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``delta``'s keys replacing its own, recursively for nested mappings."""
+    merged = dict(base)
+    for key, value in delta.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_dicts(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def apply_overrides(config: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``dotted.key=value`` overrides; values are parsed as YAML (``3``, ``1e-3``, ``[1, 2]``)."""
+    result = dict(config)
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override '{override}' is not of the form dotted.key=value")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        delta: dict[str, Any] = {}
+        node = delta
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+        result = merge_dicts(result, delta)
+    return result
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> ExperimentConfig:
+    """Read a YAML config (or the defaults when ``path`` is None), apply overrides and check it."""
+    raw = read_config_dict(path) if path is not None else {}
+    raw = apply_overrides(raw, overrides or [])
+    config = from_dict(ExperimentConfig, raw)
+    validate(config)
+    return config
+
+
+def from_dict(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from a mapping, rejecting unknown keys and ill-typed values."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"'{prefix.rstrip('.') or 'config'}' must be a mapping, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        names = ", ".join(f"'{prefix}{key}'" for key in unknown)
+        raise ConfigError(f"unknown config key {names}; known keys here: {', '.join(sorted(fields))}")
+    values = {name: _convert(hints[name], value, f"{prefix}{name}") for name, value in data.items()}
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, key: str) -> Any:
+    origin = get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value, f"{key}.")
+    if origin in (Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _convert(option, value, key)
+            except ConfigError as error:
+                errors.append(str(error))
+        raise ConfigError(errors[0] if len(errors) == 1 else f"'{key}': {value!r} fits none of {hint}")
+    if origin is Literal:
+        if value not in get_args(hint):
+            choices = ", ".join(repr(a) for a in get_args(hint))
+            raise ConfigError(f"'{key}' must be one of {choices}, got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"'{key}' must be a list, got {value!r}")
+        args = get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"'{key}' must have {len(args)} items, got {len(value)}")
+        return tuple(_convert(a, v, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, str, bool) and type(value) is hint:
+        return value
+    raise ConfigError(f"'{key}' must be of type {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    """The plain mapping (lists for tuples) that :func:`from_dict` reads back to ``config``."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return plain(dataclasses.asdict(config))
+
+
+def save_config(config: ExperimentConfig, path: str | Path) -> None:
+    """Write the fully resolved config as YAML (every field, defaults included)."""
+    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+
+
+def _power_of_two(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+def validate(config: ExperimentConfig) -> None:
+    """Check values that types alone cannot: sizes, ranges and combinations."""
+    model, loss, data = config.model, config.loss, config.data
+    if not _power_of_two(model.image_size) or not 32 <= model.image_size <= 256:
+        raise ConfigError(
+            f"'model.image_size' must be a power of two from 32 to 256, got {model.image_size}"
+        )
+    if not _power_of_two(model.heatmap_size) or model.heatmap_size > model.image_size:
+        raise ConfigError(
+            f"'model.heatmap_size' must be a power of two no larger than model.image_size "
+            f"({model.image_size}), got {model.heatmap_size}"
+        )
+    for key in ("num_landmarks", "base_width", "generator_width", "generator_min_width"):
+        if getattr(model, key) < 1:
+            raise ConfigError(f"'model.{key}' must be at least 1, got {getattr(model, key)}")
+    if model.gaussian_sigma <= 0:
+        raise ConfigError(f"'model.gaussian_sigma' must be positive, got {model.gaussian_sigma}")
+    if len(loss.initial_means) != len(loss.layers):
+        raise ConfigError(
+            f"'loss.initial_means' needs one value per layer in 'loss.layers' "
+            f"({len(loss.layers)}), got {len(loss.initial_means)}"
+        )
+    if data.source == "image-folder" and not data.root:
+        raise ConfigError("'data.root' must name a folder of images when data.source is 'image-folder'")
+    if data.batch_size < 1:
+        raise ConfigError(f"'data.batch_size' must be at least 1, got {data.batch_size}")
+    if config.pairs.control_grid < 2:
+        raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")

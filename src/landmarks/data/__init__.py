@@ -1,0 +1,1 @@
+"""Training data: image sources, the built-in synthetic data, and pair makers."""

@@ -1,0 +1,55 @@
+"""Reading images from disk into one in-memory form, with clear errors.
+
+Every image, whatever its file (8- or 16-bit, grayscale, palette, RGBA, CMYK), is read as an
+``(H, W, 3)`` ``uint8`` RGB array. Failures raise :class:`~landmarks.errors.DataError` naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from landmarks.errors import DataError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Read one image file as ``(H, W, 3)`` ``uint8`` RGB (alpha dropped, 16-bit scaled to 8)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "image file does not exist")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return _to_rgb8(image)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise DataError(path, f"cannot read image ({error.__class__.__name__}: {error})") from None
+
+
+def _to_rgb8(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
+        gray = np.clip(np.round(array / peak * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=-1)
+    if image.mode == "F":
+        gray = np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=-1)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def list_images(root: str | Path) -> list[Path]:
+    """All image files under ``root`` (recursively, sorted). Raises if there is none."""
+    root = Path(root)
+    if not root.exists():
+        raise DataError(root, "image folder does not exist")
+    if not root.is_dir():
+        raise DataError(root, "expected a folder of images, got a file")
+    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not paths:
+        suffixes = ", ".join(IMAGE_SUFFIXES)
+        raise DataError(root, f"image folder holds no image files (looked for {suffixes})")
+    return paths
