@@ -82,7 +82,7 @@ class DataConfig:
     resize_to: int | None = None  # e.g. 160 for CelebA -> 128 crop (REFERENCE sec. 4)
     synthetic_count: int = 20000  # images of the built-in synthetic faces used for training
     synthetic_seed: int = 0
-    batch_size: int = 16  # per process
+    batch_size: int = 50  # per process (released: 50 on one GPU)
     num_workers: int = 2
     validation_count: int = 64  # held-out images for validation losses and image grids
 
@@ -122,7 +122,7 @@ class TrainerConfig:
     log_every: int = 50  # steps between scalar logs
     image_every: int = 500  # steps between image grids in TensorBoard
     val_every: int = 1000  # steps between validations
-    checkpoint_every: int = 1000  # steps between periodic checkpoints (``last.ckpt`` always kept)
+    checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept)
     progress_bar: bool = True
 
 

@@ -1,0 +1,1 @@
+"""Generic building blocks shared by the networks; nothing here knows about landmarks."""

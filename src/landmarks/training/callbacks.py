@@ -1,0 +1,43 @@
+"""Callbacks: image grids in TensorBoard (source / target / reconstruction / landmarks, Fig. 2)."""
+
+from __future__ import annotations
+
+import lightning as L
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_only
+
+from landmarks.geometry.coordinates import normalized_to_pixels
+from landmarks.viz.grids import quadruplet_grid
+
+
+def visuals_grid(visuals, max_rows: int = 8):
+    """``(H', W', 3)`` uint8 quadruplet grid of a :class:`~landmarks.training.module.Visuals`."""
+    target = visuals.pair.target
+    size = target.shape[-1]
+    keypoints = normalized_to_pixels(visuals.output.keypoints.float(), size, size)
+    return quadruplet_grid(visuals.pair.source.float().cpu(), target.float().cpu(),
+                           visuals.output.reconstruction.float().cpu(), keypoints.cpu(),
+                           max_rows=max_rows)
+
+
+class ImageGridLogger(L.Callback):
+    """Logs the quadruplet grid of the last image step (training) and of each validation."""
+
+    @rank_zero_only
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        visuals = pl_module.pop_visuals("train")
+        if visuals is not None:
+            self._log(trainer, "train/quadruplets", visuals)
+
+    @rank_zero_only
+    def on_validation_epoch_end(self, trainer, pl_module) -> None:
+        visuals = pl_module.pop_visuals("val")
+        if visuals is not None and not trainer.sanity_checking:
+            self._log(trainer, "val/quadruplets", visuals)
+
+    @staticmethod
+    def _log(trainer, tag: str, visuals) -> None:
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                logger.experiment.add_image(tag, visuals_grid(visuals), trainer.global_step,
+                                            dataformats="HWC")

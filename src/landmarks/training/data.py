@@ -1,0 +1,43 @@
+"""The Lightning data module: training and validation images from the configured source."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from landmarks.config import DataConfig
+from landmarks.data.sources import build_training_dataset, build_validation_dataset
+from landmarks.errors import DataError
+
+
+class LandmarkData(L.LightningDataModule):
+    """Batches of ``{"image": (B, 3, S, S)}`` in ``[0, 1]``; pairs are made on the device by the module."""
+
+    def __init__(self, config: DataConfig, image_size: int):
+        super().__init__()
+        self.config = config
+        self.image_size = image_size
+        self.train_set: Dataset | None = None
+        self.val_set: Dataset | None = None
+
+    def setup(self, stage: str) -> None:
+        if self.train_set is None:
+            self.train_set = build_training_dataset(self.config, self.image_size)
+            self.val_set = build_validation_dataset(self.config, self.image_size)
+        if len(self.train_set) < self.config.batch_size:
+            where = self.config.root or self.config.source
+            raise DataError(where, f"only {len(self.train_set)} training images, fewer than one batch "
+                                   f"(data.batch_size={self.config.batch_size}); lower the batch size")
+
+    def _loader(self, dataset: Dataset, *, train: bool) -> DataLoader:
+        workers = self.config.num_workers
+        return DataLoader(dataset, batch_size=self.config.batch_size, shuffle=train, drop_last=train,
+                          num_workers=workers, persistent_workers=workers > 0,
+                          pin_memory=torch.cuda.is_available())
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train_set, train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val_set, train=False)

@@ -1,0 +1,110 @@
+"""``landmarks fit``: a run folder, a Lightning Trainer, and resuming a run where it stopped.
+
+A run folder holds everything about one run::
+
+    runs/<name>-<YYYYmmdd-HHMMSS>/
+      config.yaml         the fully resolved config (every field)
+      checkpoints/        step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
+      tensorboard/        losses, learning rate, image grids (``tensorboard --logdir runs``)
+
+Resuming (``landmarks fit --resume RUN``) reads the run's ``config.yaml`` (plus any overrides, e.g. a
+larger ``trainer.max_steps``) and continues from ``checkpoints/last.ckpt`` in the same folder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.loggers import TensorBoardLogger
+
+from landmarks.config import ExperimentConfig
+from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
+from landmarks.errors import ConfigError
+from landmarks.training.callbacks import ImageGridLogger
+from landmarks.training.data import LandmarkData
+from landmarks.training.module import LandmarkLearner
+
+# Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
+RUN_DIR_ENV = "LANDMARKS_RUN_DIR"
+
+
+def new_run_dir(config: ExperimentConfig) -> Path:
+    """A fresh ``output_dir/name-timestamp`` folder (or the one the launching process chose)."""
+    inherited = os.environ.get(RUN_DIR_ENV)
+    if inherited:
+        return Path(inherited)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(config.output_dir) / f"{config.name}-{stamp}"
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = Path(config.output_dir) / f"{config.name}-{stamp}-{suffix}"
+    return run_dir
+
+
+def resolve_resume(path: str | Path) -> tuple[Path, Path]:
+    """``(run_dir, checkpoint)`` from a run folder or a checkpoint file inside ``run/checkpoints``."""
+    path = Path(path)
+    if path.is_dir():
+        run_dir, checkpoint = path, path / "checkpoints" / "last.ckpt"
+    else:
+        run_dir, checkpoint = path.parent.parent, path
+    if not checkpoint.is_file():
+        raise ConfigError(f"cannot resume: {checkpoint} does not exist")
+    if not (run_dir / "config.yaml").is_file():
+        raise ConfigError(f"cannot resume: {run_dir / 'config.yaml'} (the run's config) does not exist")
+    return run_dir, checkpoint
+
+
+def resume_config(run_dir: Path, overrides: list[str]) -> ExperimentConfig:
+    """The run's saved config with ``overrides`` applied."""
+    config = from_dict(ExperimentConfig, apply_overrides(read_config_dict(run_dir / "config.yaml"), overrides))
+    validate(config)
+    return config
+
+
+def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
+    """A Lightning Trainer writing checkpoints and TensorBoard logs into ``run_dir``."""
+    t = config.trainer
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="step-{step:07d}", auto_insert_metric_name=False,
+        every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True)
+    return L.Trainer(
+        max_steps=t.max_steps, max_epochs=-1,
+        max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
+        accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
+        precision=t.precision,
+        logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
+        callbacks=[checkpoints, LearningRateMonitor(logging_interval="step"), ImageGridLogger()],
+        log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
+        num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
+        default_root_dir=run_dir,
+    )
+
+
+def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
+        resume_from: Path | None = None) -> Path:
+    """Train (or continue training) the model described by ``config``; returns the run folder."""
+    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0:
+        save_config(config, run_dir / "config.yaml")
+    if torch.cuda.is_available():
+        torch.set_float32_matmul_precision("high")
+    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
+    learner = LandmarkLearner.from_config(config)
+    if config.trainer.compile:
+        for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
+            network.compile()  # in place: checkpoint keys stay the same
+    data = LandmarkData(config.data, config.model.image_size)
+    trainer = build_trainer(config, run_dir)
+    trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
+    return run_dir
+

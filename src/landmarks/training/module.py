@@ -1,0 +1,186 @@
+"""The Lightning module: one training step makes pairs, reconstructs the target, applies the loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import lightning as L
+import torch
+
+from landmarks.config import ExperimentConfig
+from landmarks.config_loading import from_dict, to_dict
+from landmarks.data.tps_pairs import build_pair_maker
+from landmarks.losses import build_loss
+from landmarks.models import ModelOutput, build_model
+from landmarks.training.clipping import clip_grad_norm_per_tensor_
+
+# Keeps the pair streams of different processes and of validation apart (any large odd number would do).
+_RANK_SEED_STRIDE = 1_000_003
+_VALIDATION_SEED_OFFSET = 7_777_777
+
+
+@dataclass
+class Pair:
+    """A training pair: the generator sees ``source``'s appearance and must redraw ``target``.
+
+    source, target: ``(B, 3, S, S)`` RGB in ``[0, 1]``; mask: ``(B, 1, S, S)`` loss weights in ``[0, 1]``.
+    """
+
+    source: torch.Tensor
+    target: torch.Tensor
+    mask: torch.Tensor | None
+
+
+@dataclass
+class Visuals:
+    """Detached tensors of one step for image logging (see :mod:`landmarks.training.callbacks`)."""
+
+    pair: Pair
+    output: ModelOutput
+
+
+class LandmarkLearner(L.LightningModule):
+    """Trains detector, encoder and generator jointly on pairs (paper sec. 3).
+
+    Args:
+        config: the experiment as a plain mapping (what ``config.yaml`` of a run holds), so that
+            Lightning stores it in every checkpoint and ``load_from_checkpoint`` needs nothing else.
+    """
+
+    def __init__(self, config: dict[str, Any]):
+        super().__init__()
+        self.save_hyperparameters({"config": config})
+        self.config: ExperimentConfig = from_dict(ExperimentConfig, config)
+        self.model = build_model(self.config.model)
+        self.loss = build_loss(self.config.loss)
+        self.pair_maker = build_pair_maker(self.config.pairs)
+        self.pair_generator = torch.Generator()
+        self.pair_generator.manual_seed(self.config.trainer.seed)
+        self._visuals: Visuals | None = None
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig) -> LandmarkLearner:
+        return cls(to_dict(config))
+
+    # ---------------------------------------------------------------- pairs and steps
+    def setup(self, stage: str) -> None:
+        self.pair_generator.manual_seed(self.config.trainer.seed + _RANK_SEED_STRIDE * self.global_rank)
+        if self.config.trainer.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+
+    def make_pair(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> Pair:
+        """A batch of still images becomes TPS pairs; a batch that already holds pairs is used as is."""
+        if "source" in batch:
+            return Pair(batch["source"], batch["target"], batch.get("mask"))
+        tps = self.pair_maker(batch["image"], generator=generator)
+        return Pair(tps.source, tps.target, tps.mask if self.config.pairs.boundary_mask else None)
+
+    def _forward(self, pair: Pair) -> ModelOutput:
+        if self.config.trainer.channels_last:
+            pair = Pair(pair.source.contiguous(memory_format=torch.channels_last),
+                        pair.target.contiguous(memory_format=torch.channels_last), pair.mask)
+        return self.model(pair.source, pair.target)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        pair = self.make_pair(batch, self.pair_generator)
+        output = self._forward(pair)
+        loss = self.loss(output.reconstruction.float(), pair.target, pair.mask)
+        batch_size = pair.target.shape[0]
+        self.log("train/loss", loss.total, prog_bar=True, batch_size=batch_size)
+        for name, error in loss.per_layer.items():
+            self.log(f"train/error_{name}", error, batch_size=batch_size)
+        if self._wants_visuals():
+            self._visuals = Visuals(_detach(pair), _detach(output))
+        return loss.total
+
+    def on_validation_epoch_start(self) -> None:
+        # The same validation pairs every time, so that validation losses are comparable.
+        self._validation_generator = torch.Generator()
+        self._validation_generator.manual_seed(self.config.trainer.seed + _VALIDATION_SEED_OFFSET)
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        pair = self.make_pair(batch, self._validation_generator)
+        output = self._forward(pair)
+        loss = self.loss(output.reconstruction.float(), pair.target, pair.mask)
+        self.log("val/loss", loss.total, prog_bar=True, sync_dist=True, batch_size=pair.target.shape[0])
+        if batch_idx == 0:
+            self._validation_visuals = Visuals(_detach(pair), _detach(output))
+        return loss.total
+
+    def _wants_visuals(self) -> bool:
+        every = self.config.trainer.image_every
+        return every > 0 and self.global_step % every == 0 and self.global_rank == 0
+
+    def pop_visuals(self, stage: str = "train") -> Visuals | None:
+        """The tensors kept for the image logger at the last image step (then forgotten)."""
+        attribute = "_visuals" if stage == "train" else "_validation_visuals"
+        visuals = getattr(self, attribute, None)
+        setattr(self, attribute, None)
+        return visuals
+
+    # ---------------------------------------------------------------- optimisation
+    def configure_optimizers(self) -> dict[str, Any]:
+        optim = self.config.optim
+        # Only the three networks train; the loss network is frozen.
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=optim.lr, betas=optim.adam_betas,
+                                     weight_decay=optim.weight_decay)
+        if optim.schedule == "constant":
+            return {"optimizer": optimizer}
+        if optim.schedule == "step":
+            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, optim.step_every, optim.step_gamma)
+            return {"optimizer": optimizer,
+                    "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        # NOTE(paper): "lowered by a factor of 10 once the training error stops decreasing"; we watch
+        # the validation loss, checked after every validation.
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=optim.plateau_factor, patience=optim.plateau_patience)
+        return {"optimizer": optimizer,
+                "lr_scheduler": {"scheduler": scheduler, "interval": "step",
+                                 "frequency": self.config.trainer.val_every,
+                                 "monitor": "val/loss", "strict": False}}
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None,
+                                    gradient_clip_algorithm=None) -> None:
+        optim = self.config.optim
+        if optim.clip_mode == "per-tensor":
+            clip_grad_norm_per_tensor_(self.model.parameters(), optim.clip)
+        elif optim.clip_mode == "global":
+            self.clip_gradients(optimizer, gradient_clip_val=optim.clip, gradient_clip_algorithm="norm")
+
+    # ---------------------------------------------------------------- checkpoints
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # The frozen loss network is rebuilt from its own weights file: not stored in every checkpoint.
+        state = checkpoint["state_dict"]
+        for key in [k for k in state if k.startswith("loss.") and self._is_frozen_loss_key(k)]:
+            del state[key]
+        checkpoint["pair_generator_state"] = self.pair_generator.get_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        state = checkpoint["state_dict"]
+        for key, value in self.state_dict().items():
+            if key.startswith("loss.") and self._is_frozen_loss_key(key):
+                state.setdefault(key, value)
+        if "pair_generator_state" in checkpoint:
+            self._pending_generator_state = checkpoint["pair_generator_state"]
+
+    def on_train_start(self) -> None:
+        pending = getattr(self, "_pending_generator_state", None)
+        if pending is not None and self.global_rank == 0:
+            self.pair_generator.set_state(pending)
+        elif pending is not None:
+            # Other processes continue their own streams from a fresh, distinct but reproducible state.
+            self.pair_generator.manual_seed(
+                self.config.trainer.seed + _RANK_SEED_STRIDE * self.global_rank + self.global_step)
+
+    def _is_frozen_loss_key(self, key: str) -> bool:
+        if not hasattr(self, "_frozen_loss_keys"):
+            frozen = {f"loss.{name}" for name, p in self.loss.named_parameters() if not p.requires_grad}
+            self._frozen_loss_keys = frozen
+        return key in self._frozen_loss_keys
+
+
+def _detach(value):
+    """A copy of a Pair or ModelOutput with every tensor detached."""
+    fields = {k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in vars(value).items()}
+    return type(value)(**fields)
