@@ -1,0 +1,58 @@
+"""Sections of the report found in a run folder's standard files.
+
+Layout read (each part optional)::
+
+    run_dir/
+      metrics.json     a mapping name -> value (nested allowed) or a list of row mappings -> a table
+      figures/*.png    images, captioned from their file names ("val_quadruplets_step_500.png" ->
+                       "val quadruplets step 500"), in name order
+      config.yaml      the resolved config -> preformatted text
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from landmarks.errors import DataError
+from landmarks.report.page import Section
+
+METRICS_FILE = "metrics.json"
+FIGURES_DIR = "figures"
+CONFIG_FILE = "config.yaml"
+
+
+def collect_run_sections(run_dir: str | Path) -> list[Section]:
+    """The report sections for the standard files present in ``run_dir``: metrics, figures, config."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise DataError(run_dir, "run folder does not exist")
+    sections = []
+    metrics_path = run_dir / METRICS_FILE
+    if metrics_path.is_file():
+        sections.append(Section("Metrics", "table", _read_metrics(metrics_path)))
+    figures = sorted((run_dir / FIGURES_DIR).glob("*.png"))
+    if figures:
+        images = [(path.relative_to(run_dir), caption_from_name(path)) for path in figures]
+        sections.append(Section("Figures", "images", images))
+    config_path = run_dir / CONFIG_FILE
+    if config_path.is_file():
+        sections.append(Section("Config", "text", config_path.read_text(encoding="utf-8")))
+    return sections
+
+
+def caption_from_name(path: str | Path) -> str:
+    """A caption from a file name: the stem with underscores and dashes as spaces."""
+    return Path(path).stem.replace("_", " ").replace("-", " ")
+
+
+def _read_metrics(path: Path) -> dict | list:
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(path, f"cannot read metrics ({error})") from None
+    if not isinstance(metrics, dict | list) or (
+        isinstance(metrics, list) and not all(isinstance(row, dict) for row in metrics)
+    ):
+        raise DataError(path, "metrics must be a JSON object or a list of objects")
+    return metrics
