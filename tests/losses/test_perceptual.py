@@ -171,7 +171,7 @@ def test_bad_arguments_raise():
         make_loss(initial_means=(1.0, 2.0))
     with pytest.raises(ValueError, match="momentum"):
         make_loss(momentum=0.0)
-    with pytest.raises(ValueError, match="differ"):
+    with pytest.raises(ValueError, match="one shape"):
         make_loss()(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 4, 4))
 
 
@@ -207,3 +207,26 @@ def test_build_loss_config_errors():
 def test_build_pixel_loss(kind):
     loss = build_loss(LossConfig(kind=kind))
     assert isinstance(loss, PixelLoss) and loss.kind == kind
+
+
+def _ddp_worker(rank: int, world_size: int, init_file: str, results: str) -> None:
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
+    loss = make_loss().train()
+    target = torch.full((1, 3, 4, 4), 0.1 * (rank + 1))  # a different error on each process
+    loss(torch.zeros(1, 3, 4, 4), target)
+    torch.save(loss.running_means, f"{results}.{rank}")
+    dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_running_means_agree_across_ddp_processes(tmp_path):
+    import torch.multiprocessing as mp
+
+    results = str(tmp_path / "means")
+    mp.spawn(_ddp_worker, args=(2, str(tmp_path / "init"), results), nprocs=2)
+    errors = torch.tensor([[25.5**2, 0.2**2, 0.1**2], [51.0**2, 0.4**2, 0.2**2]]).mean(0)  # averaged
+    means = torch.tensor([100.0, 1.0, 2.0])
+    for rank in range(2):
+        torch.testing.assert_close(torch.load(f"{results}.{rank}"), means + 0.5 * (errors - means))

@@ -127,7 +127,10 @@ class PerceptualLoss(nn.Module):
             :class:`LossOutput` with the scalar loss and the raw error ``e_l`` of each layer.
         """
         if prediction.shape != target.shape or prediction.dim() != 4:
-            raise ValueError(f"prediction {tuple(prediction.shape)} and target {tuple(target.shape)} differ")
+            raise ValueError(
+                f"expected prediction and target of one shape (B, 3, H, W), got {tuple(prediction.shape)} "
+                f"and {tuple(target.shape)}"
+            )
         predicted = self.features(prediction)
         with torch.no_grad():
             wanted = self.features(target)

@@ -45,6 +45,9 @@ class PixelLoss(nn.Module):
             :class:`LossOutput` whose ``total`` is the error and ``per_layer`` is ``{kind: error}``.
         """
         if prediction.shape != target.shape or prediction.dim() != 4:
-            raise ValueError(f"prediction {tuple(prediction.shape)} and target {tuple(target.shape)} differ")
+            raise ValueError(
+                f"expected prediction and target of one shape (B, 3, H, W), got {tuple(prediction.shape)} "
+                f"and {tuple(target.shape)}"
+            )
         error = _ERRORS[self.kind](prediction, target, mask)
         return LossOutput(total=error, per_layer={self.kind: error})
