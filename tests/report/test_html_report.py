@@ -81,6 +81,19 @@ def test_images_outside_the_run_are_copied_in_and_rows_become_columns(tmp_path):
     assert "landmarks" in page.text and "0.05" in page.text
 
 
+def test_evaluation_folder_with_curves_and_top_level_figures(tmp_path):
+    metrics = {"test": {"regression": {"pck_curve": [i / 100 for i in range(50)], "error": None}}}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "metrics.txt").write_text("regression  error 0.05\n")
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "pck_curve.png")
+    report = build_report(tmp_path, title="eval", sections=collect_run_sections(tmp_path))
+    page = _parse(report)
+    assert [unquote(source) for source in page.images] == ["pck_curve.png"]
+    text = "".join(page.text)
+    assert "[0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, ... (50 values)]" in text
+    assert "regression  error 0.05" in text
+
+
 def test_empty_run_folder_gives_no_sections_and_bad_input_raises(tmp_path):
     assert collect_run_sections(tmp_path) == []
     with pytest.raises(ValueError):

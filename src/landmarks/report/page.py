@@ -22,6 +22,7 @@ from landmarks.errors import DataError
 REPORT_NAME = "report.html"
 ASSETS_DIR = "report_files"  # copies of images that live outside the run folder
 SECTION_KINDS = ("table", "images", "text")
+MAX_LIST_ITEMS = 8  # a list-valued metric (a curve) shows this many values in a table cell
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 0 auto;
@@ -97,9 +98,13 @@ def build_report(run_dir: str | Path, *, title: str, sections: Sequence[Section]
 
 
 def format_value(value: Any) -> str:
-    """A metric value as text: floats to 6 significant digits, everything else with ``str``."""
+    """A metric value as text: floats to 6 significant digits, long lists shortened, others with ``str``."""
     if isinstance(value, float) and math.isfinite(value):
         return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        shown = ", ".join(format_value(item) for item in value[:MAX_LIST_ITEMS])
+        more = f", ... ({len(value)} values)" if len(value) > MAX_LIST_ITEMS else ""
+        return f"[{shown}{more}]"
     return str(value)
 
 

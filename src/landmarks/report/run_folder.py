@@ -4,8 +4,9 @@ Layout read (each part optional)::
 
     run_dir/
       metrics.json     a mapping name -> value (nested allowed) or a list of row mappings -> a table
-      figures/*.png    images, captioned from their file names ("val_quadruplets_step_500.png" ->
-                       "val quadruplets step 500"), in name order
+      metrics.txt      the same metrics as a plain-text table (as the evaluation writes it) -> text
+      *.png            images, captioned from their file names ("val_quadruplets_step_500.png" ->
+      figures/*.png    "val quadruplets step 500"), in name order, top-level ones first
       config.yaml      the resolved config -> preformatted text
 """
 
@@ -18,12 +19,16 @@ from landmarks.errors import DataError
 from landmarks.report.page import Section
 
 METRICS_FILE = "metrics.json"
+METRICS_TEXT_FILE = "metrics.txt"
 FIGURES_DIR = "figures"
 CONFIG_FILE = "config.yaml"
 
 
 def collect_run_sections(run_dir: str | Path) -> list[Section]:
-    """The report sections for the standard files present in ``run_dir``: metrics, figures, config."""
+    """The report sections for the standard files present in ``run_dir``: metrics, figures, config.
+
+    Evaluation folders (``metrics.json``, ``metrics.txt`` and PNGs side by side) are read the same way.
+    """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(run_dir, "run folder does not exist")
@@ -31,7 +36,10 @@ def collect_run_sections(run_dir: str | Path) -> list[Section]:
     metrics_path = run_dir / METRICS_FILE
     if metrics_path.is_file():
         sections.append(Section("Metrics", "table", _read_metrics(metrics_path)))
-    figures = sorted((run_dir / FIGURES_DIR).glob("*.png"))
+    metrics_text = run_dir / METRICS_TEXT_FILE
+    if metrics_text.is_file():
+        sections.append(Section("Metrics (text)", "text", metrics_text.read_text(encoding="utf-8")))
+    figures = sorted(run_dir.glob("*.png")) + sorted((run_dir / FIGURES_DIR).glob("*.png"))
     if figures:
         images = [(path.relative_to(run_dir), caption_from_name(path)) for path in figures]
         sections.append(Section("Figures", "images", images))
