@@ -89,8 +89,11 @@ def regressed_points_figure(
     figure = Figure(figsize=(2.2 * max(columns, 1), 2.2 * rows), layout="constrained")
     for index in range(count):
         axes = figure.add_subplot(rows, columns, index + 1)
-        axes.imshow(images[index])
+        height, width = images[index].shape[:2]
+        axes.imshow(images[index])  # pixel centres at integer coordinates, as our convention
         axes.scatter(*np.asarray(gt[index]).T, s=60, facecolors="none", edgecolors="white", linewidths=1.5)
         axes.scatter(*np.asarray(pred[index]).T, s=14, color="#202040", edgecolors="none")
+        axes.set_xlim(-0.5, width - 0.5)
+        axes.set_ylim(height - 0.5, -0.5)
         axes.set_axis_off()
     return figure
