@@ -7,6 +7,7 @@ normalised error whenever two reference points are named and PCK always.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,15 +137,18 @@ def evaluate(
         EvaluationError: on inconsistent shapes, a missing validation split for ``ridge``, or too few
             training images for least squares.
     """
+    train_learned, train_annotated, test_learned, test_annotated = (
+        np.asarray(array, dtype=np.float64)
+        for array in (train_learned, train_annotated, test_learned, test_annotated)
+    )
     n_points = _check_splits(
         train_learned, train_annotated, test_learned, test_annotated, val_learned, val_annotated
     )
     if eye_indices is not None and not all(0 <= i < n_points for i in eye_indices):
         raise EvaluationError(f"eye_indices {eye_indices} out of range for {n_points} annotated points")
-    names = tuple(point_names) if point_names is not None else tuple(f"p{i}" for i in range(n_points))
-    distances = np.asarray(
-        pck_distances if pck_distances is not None else np.linspace(0, 3 * pck_distance, 31)
-    )
+    if pck_distances is None:
+        pck_distances = np.linspace(0, 3 * pck_distance, 31)
+    distances = np.asarray(pck_distances, dtype=np.float64)
     notes = []
 
     def score(name, pred, gt):
@@ -152,32 +156,26 @@ def evaluate(
             name, pred, gt, reference_indices=eye_indices, pck_distance=pck_distance, pck_distances=distances
         )
 
-    fitted, alpha = _fit(
-        train_learned, train_annotated, val_learned, val_annotated, bias, ridge, ridge_alphas
-    )
+    fit = functools.partial(_fit, bias=bias, ridge=ridge, alphas=ridge_alphas)
+    fitted, alpha = fit(train_learned, train_annotated, val_learned, val_annotated)
     test_predictions = fitted.predict(test_learned)
     regression = score("regression", test_predictions, test_annotated)
-    validation = (
-        None if val_learned is None else score("regression", fitted.predict(val_learned), val_annotated)
-    )
-    baselines = [
-        score("mean training shape", _mean_shape(train_annotated, len(test_annotated)), test_annotated)
-    ]
+    validation = None
+    if val_learned is not None:
+        validation = score("regression", fitted.predict(val_learned), val_annotated)
+
+    mean_shape = _mean_shape(train_annotated, len(test_annotated))
+    baselines = [score("mean training shape", mean_shape, test_annotated)]
+    baseline_alpha = None
     if baseline_learned is not None:
         baseline_train, baseline_test = baseline_learned
-        baseline_alpha = alpha
         if ridge and baseline_val_learned is None:
             notes.append(f"The untrained detector's ridge strength is the trained one's ({alpha:g}).")
+            baseline_alpha = alpha
             baseline_map = fit_linear_map(baseline_train, train_annotated, bias=bias, ridge=alpha)
         else:
-            baseline_map, baseline_alpha = _fit(
-                baseline_train,
-                train_annotated,
-                baseline_val_learned,
-                val_annotated,
-                bias,
-                ridge,
-                ridge_alphas,
+            baseline_map, baseline_alpha = fit(
+                baseline_train, train_annotated, baseline_val_learned, val_annotated
             )
         baselines.append(score("untrained detector", baseline_map.predict(baseline_test), test_annotated))
 
@@ -212,15 +210,18 @@ def evaluate(
         "regressor": _describe_regressor(bias, ridge),
         "bias": bias,
         "ridge_alpha": alpha if ridge else None,
-        "baseline_ridge_alpha": baseline_alpha if ridge and baseline_learned is not None else None,
+        "baseline_ridge_alpha": baseline_alpha if ridge else None,
         "eye_indices": None if eye_indices is None else list(eye_indices),
         "pck_distance_px": pck_distance,
+        "sample_sizes": list(sample_sizes),
         "draws": draws,
         "seed": seed,
     }
     return EvaluationResult(
         settings=settings,
-        point_names=names,
+        point_names=tuple(point_names)
+        if point_names is not None
+        else tuple(f"p{i}" for i in range(n_points)),
         regression=regression,
         baselines=baselines,
         raw_landmarks=raw_landmarks,
@@ -236,7 +237,8 @@ def evaluate(
     )
 
 
-def _fit(learned, annotated, val_learned, val_annotated, bias, ridge, alphas) -> tuple[LinearMap, float]:
+def _fit(learned, annotated, val_learned, val_annotated, *, bias, ridge, alphas) -> tuple[LinearMap, float]:
+    """Least squares, or ridge with the strength chosen on validation; returns the map and the strength."""
     if not ridge:
         return fit_linear_map(learned, annotated, bias=bias), 0.0
     if val_learned is None or val_annotated is None:
