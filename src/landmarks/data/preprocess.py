@@ -69,7 +69,7 @@ def fit_to_model(image: np.ndarray, spec: ResizeSpec) -> tuple[torch.Tensor, Pix
         ``(3, size, size)`` float32 RGB in ``[0, 1]``, and the transform from its pixels back to ``image``'s.
     """
     height, width = image.shape[:2]
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255.0  # (3, H, W)
+    tensor = torch.tensor(image).permute(2, 0, 1).float() / 255.0  # (3, H, W), a copy: input may be read-only
     if spec.mode == "stretch":
         out_h = out_w = spec.size
     else:
