@@ -1,0 +1,67 @@
+"""Choosing the training and validation images from the data config.
+
+Splits:
+    ``synthetic-faces``: training is faces ``0 .. synthetic_count - 1`` of collection
+    ``synthetic_seed``; validation is the next ``validation_count`` faces, so the two never overlap.
+    ``image-folder``: the images under ``root`` sorted by path; the last ``validation_count`` files
+    are held out for validation and never used for training. A small folder gives at most half of
+    its files to validation, so training always keeps images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from torch.utils.data import Dataset
+
+from landmarks.config import DataConfig
+from landmarks.data.image_folder import ImageFolder
+from landmarks.data.images import list_images
+from landmarks.data.preprocess import ResizeSpec
+from landmarks.data.synthetic_faces import SyntheticFaces
+from landmarks.errors import ConfigError
+
+MAX_VALIDATION_SHARE = 0.5  # of a small folder's files
+
+
+def build_training_dataset(config: DataConfig, image_size: int) -> Dataset:
+    """The training images of ``config.source``: items with ``image`` ``(3, S, S)`` float32 in ``[0, 1]``.
+
+    ``S = image_size``; synthetic faces also carry their ``(5, 2)`` pixel ``keypoints``.
+    """
+    if config.source == "synthetic-faces":
+        return SyntheticFaces(config.synthetic_count, image_size, seed=config.synthetic_seed)
+    train, _ = _folder_split(config)
+    return ImageFolder(config.root, _resize_spec(config, image_size), paths=train)
+
+
+def build_validation_dataset(config: DataConfig, image_size: int) -> Dataset | None:
+    """The held-out validation images (see the module's "Splits"), or None if there are none to spare."""
+    if config.validation_count <= 0:
+        return None
+    if config.source == "synthetic-faces":
+        count, seed = config.validation_count, config.synthetic_seed
+        return SyntheticFaces(count, image_size, seed=seed, start=config.synthetic_count)
+    _, validation = _folder_split(config)
+    if not validation:
+        return None
+    return ImageFolder(config.root, _resize_spec(config, image_size), paths=validation)
+
+
+def validation_size(file_count: int, requested: int) -> int:
+    """How many of a folder's ``file_count`` files go to validation: ``requested``, capped at half."""
+    return max(0, min(requested, int(file_count * MAX_VALIDATION_SHARE)))
+
+
+def _folder_split(config: DataConfig) -> tuple[list[Path], list[Path]]:
+    if config.source != "image-folder":
+        raise ConfigError(f"data.source must be 'synthetic-faces' or 'image-folder', got {config.source!r}")
+    if not config.root:
+        raise ConfigError("data.root must name a folder of images when data.source is 'image-folder'")
+    paths = list_images(config.root)
+    held_out = validation_size(len(paths), config.validation_count)
+    return paths[: len(paths) - held_out], paths[len(paths) - held_out :]
+
+
+def _resize_spec(config: DataConfig, image_size: int) -> ResizeSpec:
+    return ResizeSpec(image_size, config.resize, config.resize_to)
