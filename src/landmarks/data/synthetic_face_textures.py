@@ -73,7 +73,7 @@ def skin_layer(appearance: Appearance, n: int, rng: np.random.Generator) -> Imag
     strength = appearance.texture_strength
     kind = appearance.face_texture
     if kind == "noise":
-        shade = shade + strength * _random_field(rng, max(2, n // FACE_NOISE_CELL), n)
+        shade = shade + 0.6 * strength * _random_field(rng, max(2, n // FACE_NOISE_CELL), n)
     elif kind == "stripes":
         phase = 2 * np.pi * appearance.background_frequency * _projection(n, appearance.background_angle + 1)
         shade = shade + strength * np.sin(phase)
