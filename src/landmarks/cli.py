@@ -39,6 +39,45 @@ def _fit(args: argparse.Namespace) -> None:
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
 
 
+def _evaluate(args: argparse.Namespace) -> None:
+    from landmarks.evaluation.annotations import read_annotations
+    from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
+
+    def annotations(csv_path: Path | None):
+        if csv_path is None:
+            return None
+        return read_annotations(csv_path, args.root if args.root is not None else csv_path.parent)
+
+    eyes = None if args.no_normalise else tuple(int(i) for i in args.eyes.split(","))
+    if eyes is not None and len(eyes) != 2:
+        raise LandmarksError(f"--eyes takes two point indices like 0,1, got {args.eyes}")
+    options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
+                              ridge=args.ridge, draws=args.draws, seed=args.seed)
+    # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
+    run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
+    output = args.output or run_dir / "evaluation"
+    result = evaluate_checkpoint(args.checkpoint, train=annotations(args.train), test=annotations(args.test),
+                                 val=annotations(args.val), options=options, output_dir=output,
+                                 device=args.device, batch_size=args.batch_size)
+    print(result.table())
+    print(f"results and figures: {output}")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from landmarks.demo import run_demo
+
+    report = run_demo(minutes=args.minutes, output_dir=args.output, overrides=list(args.overrides))
+    print(f"demo report: {report}")
+
+
+def _report(args: argparse.Namespace) -> None:
+    from landmarks.report import build_report, collect_run_sections
+
+    path = build_report(args.run, title=args.title or f"landmarks run {args.run.name}",
+                        sections=collect_run_sections(args.run))
+    print(f"report: {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="landmarks",
@@ -54,6 +93,45 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="regress annotated points from learned landmarks (paper sec. 4)",
+        description="Fit a linear map from the K learned landmarks to annotated points on a training "
+                    "set and report errors on a test set, with baselines, PCK and sample efficiency.")
+    evaluate.add_argument("checkpoint", type=Path, help="checkpoint file, or a run folder (its last.ckpt)")
+    evaluate.add_argument("--train", type=Path, required=True, help="annotation CSV for fitting the map")
+    evaluate.add_argument("--test", type=Path, required=True, help="annotation CSV for reporting errors")
+    evaluate.add_argument("--val", type=Path, help="annotation CSV for choosing the ridge strength")
+    evaluate.add_argument("--root", type=Path, help="folder the CSV image paths are relative to "
+                                                    "(default: each CSV's own folder)")
+    evaluate.add_argument("--output", type=Path, help="folder for metrics and figures "
+                                                      "(default: RUN/evaluation)")
+    evaluate.add_argument("--eyes", default="0,1", help="indices of the two points whose distance "
+                                                        "normalises errors (default 0,1: MAFL's eyes)")
+    evaluate.add_argument("--no-normalise", action="store_true",
+                          help="no inter-ocular normalisation (bodies): report pixel errors and PCK")
+    evaluate.add_argument("--pck-distance", type=float, default=6.0, help="PCK threshold in pixels")
+    evaluate.add_argument("--bias", action="store_true", help="fit the map with an intercept")
+    evaluate.add_argument("--ridge", action="store_true", help="ridge regression, strength chosen on --val")
+    evaluate.add_argument("--draws", type=int, default=10, help="random draws per sample-efficiency size")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.set_defaults(handler=_evaluate)
+
+    demo = commands.add_parser(
+        "demo", help="train on built-in synthetic faces, evaluate, write an HTML report",
+        description="The whole method on a fresh machine: generate synthetic faces, train the CPU-sized "
+                    "model within a time budget, evaluate on held-out faces, write figures and a page.")
+    demo.add_argument("--minutes", type=float, default=10.0, help="total time budget (default 10)")
+    demo.add_argument("--output", type=Path, help="run folder (default runs/demo-<timestamp>)")
+    demo.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
+    demo.set_defaults(handler=_demo)
+
+    report = commands.add_parser("report", help="collect a run's metrics and figures into one HTML page")
+    report.add_argument("run", type=Path, help="run folder")
+    report.add_argument("--title")
+    report.set_defaults(handler=_report)
     return parser
 
 
