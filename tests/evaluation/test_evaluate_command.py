@@ -1,0 +1,91 @@
+"""`landmarks evaluate` end to end: a checkpoint, hand-written CSV files, CLI == Python API."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from landmarks.cli import main
+from landmarks.evaluation.annotations import read_annotations
+from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
+
+TINY = [
+    "model.image_size=32", "model.num_landmarks=3", "model.base_width=4", "model.generator_width=8",
+    "model.generator_min_width=4", "data.batch_size=4", "data.synthetic_count=16",
+    "data.validation_count=4", "data.num_workers=0", "loss.kind=l2", "trainer.max_steps=2",
+    "trainer.progress_bar=false", "trainer.val_every=1000", "trainer.checkpoint_every=1000",
+]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    run = tmp_path_factory.mktemp("run") / "tiny"
+    assert main(["fit", "--run-dir", str(run), *TINY]) == 0
+    return run
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """Images of assorted sizes and a CSV per split, written by hand in the documented format."""
+    root = tmp_path_factory.mktemp("faces")
+    rng = np.random.default_rng(0)
+    lines = {"train": [], "test": []}
+    for split, count in (("train", 12), ("test", 5)):
+        for i in range(count):
+            height, width = rng.integers(30, 90, size=2)
+            Image.fromarray(rng.integers(0, 255, (height, width, 3), dtype=np.uint8)).save(
+                root / f"{split}{i}.png")
+            eyes = [10 + i, 12, 25, 12 + i % 3]
+            cells = [f"{v:g}" for v in eyes]
+            lines[split].append(",".join([f"{split}{i}.png", *cells]))
+    for split, rows in lines.items():
+        (root / f"{split}.csv").write_text("image,x0,y0,x1,y1\n" + "\n".join(rows) + "\n")
+    return root
+
+
+def test_cli_gives_the_same_numbers_as_the_api(run_dir, dataset, tmp_path):
+    out = tmp_path / "eval"
+    code = main(["evaluate", str(run_dir), "--train", str(dataset / "train.csv"),
+                 "--test", str(dataset / "test.csv"), "--output", str(out), "--draws", "2"])
+    assert code == 0
+    from_cli = json.loads((out / "metrics.json").read_text())
+    api = evaluate_checkpoint(run_dir / "checkpoints" / "last.ckpt",
+                              train=read_annotations(dataset / "train.csv", dataset),
+                              test=read_annotations(dataset / "test.csv", dataset),
+                              options=ProtocolOptions(draws=2))
+    from_api = json.loads(json.dumps(api.to_dict()))
+    assert from_cli["test"] == from_api["test"]
+    assert from_cli["sample_efficiency"] == from_api["sample_efficiency"]
+    assert {"metrics.txt", "pck_curve.png", "sample_efficiency.png", "regressed_points.png"} <= {
+        p.name for p in out.iterdir()}
+    names = set(from_cli["test"])
+    assert {"regression", "mean training shape", "untrained detector"} <= names
+
+
+@pytest.mark.parametrize("csv_text, message", [
+    ("image,x0,y0,x1,y1\ntrain0.png,1,2,3\n", "line 2"),
+    ("image,x0,y0,x1,y1\ntrain0.png,1,2,three,4\n", "line 2"),
+    ("image,x0,y0,x1,y1\nnot-there.png,1,2,3,4\n", "not-there.png"),
+])
+def test_malformed_csv_is_a_clear_error(run_dir, dataset, tmp_path, capsys, csv_text, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(csv_text)
+    code = main(["evaluate", str(run_dir), "--train", str(bad), "--test", str(dataset / "test.csv"),
+                 "--root", str(dataset), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad.csv" in err and message in err
+    assert "Traceback" not in err
+
+
+def test_too_few_training_images_without_bias(run_dir, dataset, tmp_path, capsys):
+    # K=3 learned landmarks: 6 unknowns per output coordinate, so 4 images cannot be fitted by OLS.
+    rows = (dataset / "train.csv").read_text().splitlines()[:5]
+    small = tmp_path / "small.csv"
+    small.write_text("\n".join(rows) + "\n")
+    code = main(["evaluate", str(run_dir), "--train", str(small), "--test", str(dataset / "test.csv"),
+                 "--root", str(dataset), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "6" in err and "4" in err  # says how many images are needed and how many there are

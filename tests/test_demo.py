@@ -1,0 +1,42 @@
+"""`landmarks demo` end to end with a tiny model (the full-size demo is measured, not unit-tested)."""
+
+import json
+from html.parser import HTMLParser
+
+from landmarks.cli import main
+
+TINY = [
+    "model.image_size=32", "model.num_landmarks=4", "model.base_width=4", "model.generator_width=8",
+    "model.generator_min_width=4", "data.batch_size=4", "data.num_workers=0", "trainer.max_steps=3",
+    "trainer.progress_bar=false",
+]
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs)["src"])
+
+
+def test_demo_writes_a_report_with_every_figure(tmp_path, capsys):
+    run = tmp_path / "demo"
+    assert main(["demo", "--minutes", "3", "--output", str(run), *TINY]) == 0
+    assert f"demo report: {run / 'report.html'}" in capsys.readouterr().out
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["training steps"] == 3
+    assert summary["mean-shape baseline error (%)"] > 0
+    parser = _Images()
+    parser.feed((run / "report.html").read_text())
+    names = {src.rsplit("/", 1)[-1] for src in parser.sources}
+    assert {"quadruplets.png", "heatmaps_0.png", "regressed_points.png", "sample_efficiency.png",
+            "pck_curve.png"} <= names
+    assert all((run / src).is_file() for src in parser.sources)
+
+
+def test_demo_refuses_a_budget_with_no_time_to_train(tmp_path, capsys):
+    assert main(["demo", "--minutes", "0.5", "--output", str(tmp_path / "d"), *TINY]) == 2
+    assert "no time to train" in capsys.readouterr().err
