@@ -27,17 +27,17 @@ class ImageGridLogger(L.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         visuals = pl_module.pop_visuals("train")
         if visuals is not None:
-            self._log(trainer, "train/quadruplets", visuals)
+            # global_step already counts this batch's step; scalars of this batch are logged at step - 1.
+            self._log(trainer, "train/quadruplets", visuals, trainer.global_step - 1)
 
     @rank_zero_only
     def on_validation_epoch_end(self, trainer, pl_module) -> None:
         visuals = pl_module.pop_visuals("val")
         if visuals is not None and not trainer.sanity_checking:
-            self._log(trainer, "val/quadruplets", visuals)
+            self._log(trainer, "val/quadruplets", visuals, trainer.global_step - 1)  # as val/loss
 
     @staticmethod
-    def _log(trainer, tag: str, visuals) -> None:
+    def _log(trainer, tag: str, visuals, step: int) -> None:
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image(tag, visuals_grid(visuals), trainer.global_step,
-                                            dataformats="HWC")
+                logger.experiment.add_image(tag, visuals_grid(visuals), max(step, 0), dataformats="HWC")

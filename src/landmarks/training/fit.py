@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def resolve_resume(path: str | Path) -> tuple[Path, Path]:
 
 def resume_config(run_dir: Path, overrides: list[str]) -> ExperimentConfig:
     """The run's saved config with ``overrides`` applied."""
-    config = from_dict(ExperimentConfig, apply_overrides(read_config_dict(run_dir / "config.yaml"), overrides))
+    raw = apply_overrides(read_config_dict(run_dir / "config.yaml"), overrides)
+    config = from_dict(ExperimentConfig, raw)
     validate(config)
     return config
 
@@ -91,8 +93,10 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
 def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         resume_from: Path | None = None) -> Path:
     """Train (or continue training) the model described by ``config``; returns the run folder."""
+    # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
+    data = LandmarkData(config.data, config.model.image_size)
+    data.setup("fit")
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
-    os.environ[RUN_DIR_ENV] = str(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0:
         save_config(config, run_dir / "config.yaml")
@@ -103,8 +107,21 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     if config.trainer.compile:
         for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
             network.compile()  # in place: checkpoint keys stay the same
-    data = LandmarkData(config.data, config.model.image_size)
     trainer = build_trainer(config, run_dir)
-    trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
+    # Set only while training (DDP children inherit it), so that a later fit() in the same process
+    # makes its own run folder.
+    inherited = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    try:
+        with warnings.catch_warnings():
+            # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
+            # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
+            warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
+            trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
+    finally:
+        if inherited is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = inherited
     return run_dir
 
