@@ -1,6 +1,9 @@
-"""Callbacks: image grids in TensorBoard (source / target / reconstruction / landmarks, Fig. 2)."""
+"""Callbacks: image grids in TensorBoard (source / target / reconstruction / landmarks, Fig. 2), and
+the final ``last.ckpt``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -41,3 +44,18 @@ class ImageGridLogger(L.Callback):
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 logger.experiment.add_image(tag, visuals_grid(visuals), max(step, 0), dataformats="HWC")
+
+
+class FinalCheckpoint(L.Callback):
+    """Writes ``path`` (the run's ``last.ckpt``) when training stops at max_steps or max_minutes.
+
+    Lightning's ``ModelCheckpoint(save_last=True)`` refreshes ``last.ckpt`` only with its periodic
+    checkpoints, so a run stopping between two of them would resume up to ``checkpoint_every - 1``
+    steps back.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        trainer.save_checkpoint(self.path)  # every process calls it; only rank 0 writes

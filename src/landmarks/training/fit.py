@@ -27,7 +27,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
 from landmarks.errors import ConfigError
-from landmarks.training.callbacks import ImageGridLogger
+from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger
 from landmarks.training.data import LandmarkData
 from landmarks.training.module import LandmarkLearner
 
@@ -83,7 +83,8 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=t.precision,
         logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
-        callbacks=[checkpoints, LearningRateMonitor(logging_interval="step"), ImageGridLogger()],
+        callbacks=[checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
+                   LearningRateMonitor(logging_interval="step"), ImageGridLogger()],
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
         default_root_dir=run_dir,
@@ -117,6 +118,8 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
             # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
             # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
             warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
+            if resume_from is not None:  # the run's own checkpoints are expected there
+                warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
             trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
     finally:
         if inherited is None:
