@@ -58,4 +58,4 @@ class FinalCheckpoint(L.Callback):
         self.path = Path(path)
 
     def on_train_end(self, trainer, pl_module) -> None:
-        trainer.save_checkpoint(self.path)  # every process calls it; only rank 0 writes
+        trainer.save_checkpoint(self.path, weights_only=False)  # every process calls it; rank 0 writes
