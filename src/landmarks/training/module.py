@@ -58,6 +58,8 @@ class LandmarkLearner(L.LightningModule):
         self.pair_generator = torch.Generator()
         self.pair_generator.manual_seed(self.config.trainer.seed)
         self._visuals: Visuals | None = None
+        # The plateau schedule (optim.schedule: plateau), stepped after each validation.
+        self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
 
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> LandmarkLearner:
@@ -132,13 +134,17 @@ class LandmarkLearner(L.LightningModule):
             return {"optimizer": optimizer,
                     "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
         # NOTE(paper): "lowered by a factor of 10 once the training error stops decreasing"; we watch
-        # the validation loss, checked after every validation.
-        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        # the validation loss, after every validation (on_validation_end). Not handed to Lightning:
+        # its step-interval schedulers count batches within an epoch, so a plateau scheduler with
+        # frequency=val_every would step late, or never when an epoch is shorter than val_every.
+        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=optim.plateau_factor, patience=optim.plateau_patience)
-        return {"optimizer": optimizer,
-                "lr_scheduler": {"scheduler": scheduler, "interval": "step",
-                                 "frequency": self.config.trainer.val_every,
-                                 "monitor": "val/loss", "strict": False}}
+        return {"optimizer": optimizer}
+
+    def on_validation_end(self) -> None:
+        loss = self.trainer.callback_metrics.get("val/loss")  # averaged over all processes
+        if self.plateau is not None and loss is not None and not self.trainer.sanity_checking:
+            self.plateau.step(float(loss))
 
     def configure_gradient_clipping(self, optimizer, gradient_clip_val=None,
                                     gradient_clip_algorithm=None) -> None:
@@ -155,6 +161,8 @@ class LandmarkLearner(L.LightningModule):
         for key in [k for k in state if k.startswith("loss.") and self._is_frozen_loss_key(k)]:
             del state[key]
         checkpoint["pair_generator_state"] = self.pair_generator.get_state()
+        if self.plateau is not None:
+            checkpoint["plateau_scheduler_state"] = self.plateau.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         state = checkpoint["state_dict"]
@@ -163,8 +171,13 @@ class LandmarkLearner(L.LightningModule):
                 state.setdefault(key, value)
         if "pair_generator_state" in checkpoint:
             self._pending_generator_state = checkpoint["pair_generator_state"]
+        self._pending_plateau_state = checkpoint.get("plateau_scheduler_state")
 
     def on_train_start(self) -> None:
+        # Restored here, after configure_optimizers, whatever order the strategy restores things in.
+        plateau_state = getattr(self, "_pending_plateau_state", None)
+        if plateau_state is not None and self.plateau is not None:
+            self.plateau.load_state_dict(plateau_state)
         pending = getattr(self, "_pending_generator_state", None)
         if pending is not None and self.global_rank == 0:
             self.pair_generator.set_state(pending)
