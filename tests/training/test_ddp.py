@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from landmarks.config_loading import load_config
+from landmarks.training import fit as fit_file
 from landmarks.training.fit import RUN_DIR_ENV
 from landmarks.training.module import LandmarkLearner
 
@@ -61,3 +63,29 @@ def test_each_process_draws_its_own_pairs(monkeypatch, training):
     states = [state_at(rank) for rank in (0, 1, 2)]
     assert not torch.equal(states[0], states[1]) and not torch.equal(states[1], states[2])
     assert torch.equal(state_at(1), states[1])
+
+
+@pytest.mark.parametrize(
+    ("variables", "first"),
+    [
+        ({}, True),
+        ({"LOCAL_RANK": "1"}, False),  # Lightning's launcher, second process on this node
+        ({"LOCAL_RANK": "0", "NODE_RANK": "1"}, False),
+        ({"RANK": "0", "LOCAL_RANK": "0"}, True),  # torchrun
+        ({"RANK": "4", "LOCAL_RANK": "0"}, False),  # torchrun, first process of the second node
+        ({"SLURM_PROCID": "3"}, False),
+    ],
+)
+def test_only_the_first_process_writes_the_config(tmp_path, monkeypatch, training, variables, first):
+    for name in ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(fit_file, "build_trainer", lambda config, run_dir: NoTraining())
+    fit_file.fit(load_config("default", training.tiny), run_dir=tmp_path / "run")
+    assert (tmp_path / "run" / "config.yaml").is_file() == first
+
+
+class NoTraining:
+    def fit(self, *args, **kwargs) -> None:
+        pass

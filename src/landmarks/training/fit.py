@@ -91,6 +91,15 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
     )
 
 
+def _first_process() -> bool:
+    """Whether this is global rank 0, before Lightning has set up distributed training: from the
+    variables of torchrun (RANK), SLURM (SLURM_PROCID) or Lightning's own launcher (LOCAL_RANK, NODE_RANK)."""
+    for name in ("RANK", "SLURM_PROCID"):
+        if name in os.environ:
+            return int(os.environ[name]) == 0
+    return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
+
+
 def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         resume_from: Path | None = None) -> Path:
     """Train (or continue training) the model described by ``config``; returns the run folder."""
@@ -99,7 +108,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     data.setup("fit")
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
-    if int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0:
+    if _first_process():
         save_config(config, run_dir / "config.yaml")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
