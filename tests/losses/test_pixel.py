@@ -1,4 +1,4 @@
-"""Pixel (l1 / l2) reconstruction losses."""
+"""Pixel (l1 / l2) reconstruction losses: the normalised loss on the image alone."""
 
 from __future__ import annotations
 
@@ -6,39 +6,61 @@ import pytest
 import torch
 
 from landmarks.losses import LossOutput, PixelLoss
+from landmarks.losses.masked import masked_mean_absolute_error, masked_mean_squared_error
+from landmarks.losses.pixel import PIXEL_INITIAL_MEANS
 
 
 def test_hand_values():
     prediction = torch.zeros(1, 3, 2, 2)
     target = torch.full((1, 3, 2, 2), 0.5)
     target[..., 0, 0] = -1.0
-    l1, l2 = PixelLoss("l1")(prediction, target), PixelLoss("l2")(prediction, target)
-    assert isinstance(l1, LossOutput)
-    assert l1.total.item() == pytest.approx((1.0 + 3 * 0.5) / 4)  # images compared in [0, 1] units
-    assert l2.total.item() == pytest.approx((1.0 + 3 * 0.25) / 4)
-    assert set(l1.per_layer) == {"l1"} and set(l2.per_layer) == {"l2"}
+    l1, l2 = PixelLoss("l1").eval(), PixelLoss("l2").eval()  # eval: the running means stay put
+    out1, out2 = l1(prediction, target), l2(prediction, target)
+    assert isinstance(out1, LossOutput)
+    # Errors on the 0-255 scale (the released "input" layer), then 1000 * e / m.
+    e1, e2 = 255 * (1.0 + 3 * 0.5) / 4, 255**2 * (1.0 + 3 * 0.25) / 4
+    assert out1.per_layer["input"].item() == pytest.approx(e1)
+    assert out2.per_layer["input"].item() == pytest.approx(e2)
+    assert out1.total.item() == pytest.approx(1000 * e1 / PIXEL_INITIAL_MEANS["l1"])
+    assert out2.total.item() == pytest.approx(1000 * e2 / PIXEL_INITIAL_MEANS["l2"])
+    assert set(out1.per_layer) == {"input"} and set(out2.per_layer) == {"input"}
+
+
+def test_running_mean_follows_the_error_in_training():
+    loss = PixelLoss("l2", initial_mean=100.0, momentum=0.5)
+    prediction, target = torch.zeros(1, 3, 2, 2), torch.full((1, 3, 2, 2), 0.1)
+    error = (25.5**2)  # every pixel off by 0.1 -> 25.5 on the 0-255 scale
+    out = loss(prediction, target)
+    updated = 100.0 + 0.5 * (error - 100.0)
+    assert loss.running_means.item() == pytest.approx(updated)
+    assert out.total.item() == pytest.approx(1000 * error / updated)  # the updated mean, used at once
 
 
 @pytest.mark.parametrize("kind", ["l1", "l2"])
 def test_masks(kind):
     prediction, target = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
-    loss = PixelLoss(kind)
+    loss = PixelLoss(kind).eval()
     assert loss(prediction, target, torch.zeros(2, 1, 8, 8)).total.item() == 0.0
     torch.testing.assert_close(
         loss(prediction, target, torch.ones(2, 1, 8, 8)).total, loss(prediction, target).total
     )
     top = torch.zeros(2, 1, 8, 8)
     top[..., :4, :] = 1.0
-    difference = (prediction - target)[..., :4, :]
+    difference = 255 * (prediction - target)[..., :4, :]
     per_element = difference.abs() if kind == "l1" else difference.square()
-    torch.testing.assert_close(loss(prediction, target, top).total, per_element.sum() / prediction.numel())
+    torch.testing.assert_close(loss(prediction, target, top).per_layer["input"],
+                               per_element.sum() / prediction.numel())
+    raw = {"l1": masked_mean_absolute_error, "l2": masked_mean_squared_error}[kind]
+    torch.testing.assert_close(loss(prediction, target, top).per_layer["input"],
+                               raw(255 * prediction, 255 * target, top))
 
 
 @pytest.mark.parametrize("kind", ["l1", "l2"])
 def test_gradient_reaches_prediction(kind):
     prediction = torch.rand(1, 3, 4, 4, dtype=torch.float64, requires_grad=True)
     target = torch.rand(1, 3, 4, 4, dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda p: PixelLoss(kind)(p, target).total, (prediction,))
+    loss = PixelLoss(kind).eval().double()
+    assert torch.autograd.gradcheck(lambda p: loss(p, target).total, (prediction,))
 
 
 def test_bad_arguments_raise():

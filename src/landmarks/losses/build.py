@@ -40,7 +40,7 @@ def build_loss(config: LossConfig) -> nn.Module:
         WeightsError: the loss network's weights are missing or do not fit.
     """
     if config.kind in ("l1", "l2"):
-        return PixelLoss(config.kind)
+        return PixelLoss(config.kind, momentum=config.mean_momentum, scale=config.scale)
     if config.kind != "perceptual":
         raise ConfigError(f"loss.kind: unknown {config.kind!r}; expected perceptual, l1 or l2")
     _check_perceptual(config)

@@ -11,11 +11,13 @@ rule and its constants below are the released code's.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.distributed as dist
 from torch import nn
 
-from landmarks.losses.masked import masked_mean_squared_error
+from landmarks.losses.masked import masked_mean_absolute_error, masked_mean_squared_error
 from landmarks.losses.output import LossOutput
 
 __all__ = [
@@ -42,6 +44,9 @@ INPUT_LAYER = "input"
 INPUT_RANGE = 255.0  # NOTE(released): the "input" layer is compared on the released code's 0-255 scale
 
 
+_DISTANCES = {"l2": masked_mean_squared_error, "l1": masked_mean_absolute_error}
+
+
 def update_running_means(means: torch.Tensor, errors: torch.Tensor, momentum: float) -> torch.Tensor:
     """Exponential running mean: ``means + momentum * (errors - means)``; ``(L,)`` in, ``(L,)`` out."""
     return means + momentum * (errors - means)
@@ -66,12 +71,14 @@ class PerceptualLoss(nn.Module):
 
     Args:
         loss_network: frozen module mapping ``(B, 3, H, W)`` RGB in [0, 1] to ``{name: (B, C, h, w)}``
-            for every name of ``layers`` but ``"input"`` (e.g. ``models.loss_networks.VggFeatures``).
+            for every name of ``layers`` but ``"input"`` (e.g. ``models.loss_networks.VggFeatures``);
+            None when ``layers`` is ``("input",)`` (the pixel losses, :class:`~landmarks.losses.PixelLoss`).
         layers: compared layers; ``"input"`` is the image itself.
         initial_means: one positive starting mean per layer (``INITIAL_LAYER_MEANS`` goes with
             ``DEFAULT_LAYERS``).
         momentum: of the running means, in (0, 1] (``MEAN_MOMENTUM``).
         scale: overall factor (``LOSS_SCALE``).
+        distance: ``"l2"`` (mean squared error, the paper's) or ``"l1"`` (mean absolute error) per layer.
 
     NOTE(released): the released code feeds 0-255 images, so the ``"input"`` layer is compared at
     ``images * 255``, which keeps its initial mean (100) meaningful. The other layers see [0, 1] images
@@ -85,12 +92,13 @@ class PerceptualLoss(nn.Module):
 
     def __init__(
         self,
-        loss_network: nn.Module,
+        loss_network: nn.Module | None,
         *,
         layers: tuple[str, ...],
         initial_means: tuple[float, ...],
         momentum: float,
         scale: float,
+        distance: Literal["l2", "l1"] = "l2",
     ):
         super().__init__()
         if len(layers) == 0 or len(set(layers)) != len(layers):
@@ -99,7 +107,12 @@ class PerceptualLoss(nn.Module):
             raise ValueError(f"need one positive initial mean per layer {layers}, got {initial_means}")
         if not 0 < momentum <= 1:
             raise ValueError(f"momentum must be in (0, 1], got {momentum}")
+        if distance not in _DISTANCES:
+            raise ValueError(f"unknown distance {distance!r}; expected one of {sorted(_DISTANCES)}")
+        if loss_network is None and tuple(layers) != (INPUT_LAYER,):
+            raise ValueError(f"layers {layers} need a loss network; without one only ('input',) is possible")
         self.loss_network = loss_network
+        self.distance = distance
         self.layers = tuple(layers)
         self.momentum = momentum
         self.scale = scale
@@ -134,9 +147,8 @@ class PerceptualLoss(nn.Module):
         predicted = self.features(prediction)
         with torch.no_grad():
             wanted = self.features(target)
-        errors = torch.stack(
-            [masked_mean_squared_error(predicted[n], wanted[n], mask) for n in self.layers]
-        )  # (L,)
+        error = _DISTANCES[self.distance]
+        errors = torch.stack([error(predicted[n], wanted[n], mask) for n in self.layers])  # (L,)
         if self.training:
             new_means = update_running_means(
                 self.running_means, _mean_across_processes(errors.detach()), self.momentum
