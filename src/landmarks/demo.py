@@ -16,7 +16,11 @@ from pathlib import Path
 
 from landmarks.config_loading import load_config
 from landmarks.data.images import load_image
-from landmarks.data.synthetic_faces import SYNTHETIC_FACE_EYES, write_synthetic_faces
+from landmarks.data.synthetic_faces import (
+    SYNTHETIC_FACE_EYES,
+    SYNTHETIC_FACE_POINT_NAMES,
+    write_synthetic_faces,
+)
 from landmarks.errors import ConfigError
 from landmarks.evaluation.annotations import read_annotations
 from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
@@ -57,7 +61,8 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     fit(config, run_dir=run_dir)
 
     print("[demo] evaluating on held-out faces")
-    train, test = read_annotations(train_csv, data_dir), read_annotations(test_csv, data_dir)
+    train, test = (replace(read_annotations(csv, data_dir), point_names=SYNTHETIC_FACE_POINT_NAMES)
+                   for csv in (train_csv, test_csv))
     options = ProtocolOptions(eye_indices=SYNTHETIC_FACE_EYES, draws=5)
     result = evaluate_checkpoint(run_dir, train=train, test=test, options=options,
                                  output_dir=run_dir / "evaluation")
