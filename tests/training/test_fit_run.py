@@ -48,7 +48,7 @@ def test_periodic_and_last_checkpoints(run, training):
 
 def test_tensorboard_scalars_and_images(run, training):
     tags = training.events(run).Tags()
-    assert {"train/loss", "train/error_l2", "lr-Adam", "val/loss"} <= set(tags["scalars"])
+    assert {"train/loss", "train/error_input", "lr-Adam", "val/loss"} <= set(tags["scalars"])
     assert {"train/quadruplets", "val/quadruplets"} <= set(tags["images"])
     assert [step for step, _ in training.scalars(run, "val/loss")] == [EVERY - 1, STEPS - 1]
     # Images sit at the step of the scalars of the same batch (TensorBoard's sliders line up).

@@ -45,7 +45,8 @@ def load_trained_model(path: str | Path, map_location: str | torch.device = "cpu
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises many types for truncated or foreign files
-        raise WeightsError(f"{path}: not a readable checkpoint ({error.__class__.__name__}: {error})") from None
+        reason = f"{error.__class__.__name__}: {error}"
+        raise WeightsError(f"{path}: not a readable checkpoint ({reason})") from None
     try:
         config = from_dict(ExperimentConfig, checkpoint["hyper_parameters"]["config"])
         state = {k[len(_MODEL_PREFIX):]: v for k, v in checkpoint["state_dict"].items()

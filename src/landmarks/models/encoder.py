@@ -36,7 +36,7 @@ class ConvTrunk(nn.Sequential):
         widths = trunk_widths(image_size, heatmap_size, base_width)
         norm = dict(norm_momentum=norm_momentum, norm_eps=norm_eps)
         blocks = [DownBlock(3, widths[0], first_kernel=7, stride=1, **norm)]
-        blocks += [DownBlock(a, b, stride=2, **norm) for a, b in zip(widths, widths[1:])]
+        blocks += [DownBlock(a, b, stride=2, **norm) for a, b in zip(widths, widths[1:], strict=False)]
         super().__init__(*blocks)
         self.out_channels = widths[-1]
 

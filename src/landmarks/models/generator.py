@@ -33,7 +33,7 @@ class Generator(nn.Module):
         widths = generator_widths(image_size, heatmap_size, first_width, min_width)
         norm = dict(norm_momentum=norm_momentum, norm_eps=norm_eps)
         blocks = [UpBlock(in_channels, widths[0], upsample=False, **norm)]
-        blocks += [UpBlock(a, b, upsample=True, **norm) for a, b in zip(widths, widths[1:])]
+        blocks += [UpBlock(a, b, upsample=True, **norm) for a, b in zip(widths, widths[1:], strict=False)]
         self.blocks = nn.Sequential(*blocks)
         self.to_rgb = nn.Conv2d(widths[-1], 3, kernel_size=3, padding=1)
 
