@@ -28,11 +28,15 @@ def test_round_trip_gives_the_same_landmarks(tmp_path):
 
 def test_run_folder_resolves_to_last_checkpoint(tmp_path):
     (tmp_path / "checkpoints").mkdir()
-    _write_checkpoint(tmp_path / "checkpoints" / "last.ckpt", build_model(SMALL), ExperimentConfig(model=SMALL))
+    _write_checkpoint(
+        tmp_path / "checkpoints" / "last.ckpt", build_model(SMALL), ExperimentConfig(model=SMALL)
+    )
     assert load_trained_model(tmp_path).config.model == SMALL
 
 
-@pytest.mark.parametrize("content, message", [(None, "does not exist"), (b"not a checkpoint", "not a readable")])
+@pytest.mark.parametrize(
+    "content, message", [(None, "does not exist"), (b"not a checkpoint", "not a readable")]
+)
 def test_bad_files_name_the_problem(tmp_path, content, message):
     path = tmp_path / "bad.ckpt"
     if content is not None:
@@ -42,7 +46,9 @@ def test_bad_files_name_the_problem(tmp_path, content, message):
 
 
 def test_weights_of_another_size_are_rejected(tmp_path):
-    other = ModelConfig(image_size=32, num_landmarks=5, base_width=4, generator_width=8, generator_min_width=4)
+    other = ModelConfig(
+        image_size=32, num_landmarks=5, base_width=4, generator_width=8, generator_min_width=4
+    )
     _write_checkpoint(tmp_path / "a.ckpt", build_model(other), ExperimentConfig(model=SMALL))
     with pytest.raises(WeightsError, match="do not match"):
         load_trained_model(tmp_path / "a.ckpt")
