@@ -54,7 +54,11 @@ def load_trained_model(path: str | Path, map_location: str | torch.device = "cpu
     except (KeyError, TypeError, LandmarksError) as error:
         raise WeightsError(f"{path}: not a landmarks training checkpoint ({error})") from None
     model = build_model(config.model)
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as error:  # shapes differ from the config's model
+        first = str(error).strip().splitlines()[-1].strip()
+        raise WeightsError(f"{path}: weights do not match the model of its config ({first})") from None
     if missing or unexpected:
         raise WeightsError(f"{path}: weights do not match the model of its config "
                            f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
