@@ -22,9 +22,11 @@ class _Images(HTMLParser):
             self.sources.append(dict(attrs)["src"])
 
 
-def test_demo_writes_a_report_with_every_figure(tmp_path, capsys):
-    run = tmp_path / "demo"
-    assert main(["demo", "--minutes", "3", "--output", str(run), *TINY]) == 0
+def test_demo_writes_a_report_with_every_figure(tmp_path, capsys, monkeypatch):
+    # As a new user runs it: no --output, so the run folder is relative to the working directory.
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--minutes", "3", *TINY]) == 0
+    (run,) = (tmp_path / "runs").glob("demo-*")
     assert f"demo report: {run / 'report.html'}" in capsys.readouterr().out
     summary = json.loads((run / "summary.json").read_text())
     assert summary["training steps"] == 3

@@ -42,7 +42,8 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     """Run the demo; returns the path of its HTML report."""
     started = time.monotonic()
     config = load_config("demo", overrides or [])
-    run_dir = Path(output_dir) if output_dir is not None else new_run_dir(config)
+    # Absolute: figure paths are written relative to the run folder, whatever the working directory.
+    run_dir = (Path(output_dir) if output_dir is not None else new_run_dir(config)).resolve()
     data_dir = run_dir / "data"
     print(f"[demo] run folder {run_dir}; rendering {REGRESSION_IMAGES + TEST_IMAGES} annotated faces")
     first = config.data.synthetic_count + config.data.validation_count  # after every training face
