@@ -75,8 +75,8 @@ class LandmarkLearner(L.LightningModule):
         """A batch of still images becomes TPS pairs; a batch that already holds pairs is used as is."""
         if "source" in batch:
             return Pair(batch["source"], batch["target"], batch.get("mask"))
-        tps = self.pair_maker(batch["image"], generator=generator)
-        return Pair(tps.source, tps.target, tps.mask if self.config.pairs.boundary_mask else None)
+        tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
+        return Pair(tps.source, tps.target, tps.mask)
 
     def _forward(self, pair: Pair) -> ModelOutput:
         if self.config.trainer.channels_last:
