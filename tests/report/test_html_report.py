@@ -118,3 +118,17 @@ def test_report_opens_in_a_headless_browser(tmp_path):
     ]  # fmt: skip
     subprocess.run(command, check=False, capture_output=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 0
+
+
+def test_run_report_includes_the_evaluation_folder(tmp_path):
+    from PIL import Image
+
+    from landmarks.report import collect_run_sections
+
+    (tmp_path / "evaluation").mkdir()
+    (tmp_path / "evaluation" / "metrics.txt").write_text("regression 21.7\n")
+    Image.new("RGB", (4, 4)).save(tmp_path / "evaluation" / "pck_curve.png")
+    sections = {s.title: s for s in collect_run_sections(tmp_path)}
+    assert sections["Evaluation: Metrics (text)"].content == "regression 21.7\n"
+    (path, caption), = sections["Evaluation: Figures"].content
+    assert str(path) == "evaluation/pck_curve.png" and caption == "pck curve"

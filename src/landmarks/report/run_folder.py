@@ -8,6 +8,7 @@ Layout read (each part optional)::
       *.png            images, captioned from their file names ("val_quadruplets_step_500.png" ->
       figures/*.png    "val quadruplets step 500"), in name order, top-level ones first
       config.yaml      the resolved config -> preformatted text
+      evaluation/      metrics and figures of `landmarks evaluate`, read the same way
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ METRICS_FILE = "metrics.json"
 METRICS_TEXT_FILE = "metrics.txt"
 FIGURES_DIR = "figures"
 CONFIG_FILE = "config.yaml"
+EVALUATION_DIR = "evaluation"
 
 
 def collect_run_sections(run_dir: str | Path) -> list[Section]:
@@ -32,20 +34,29 @@ def collect_run_sections(run_dir: str | Path) -> list[Section]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(run_dir, "run folder does not exist")
-    sections = []
-    metrics_path = run_dir / METRICS_FILE
-    if metrics_path.is_file():
-        sections.append(Section("Metrics", "table", _read_metrics(metrics_path)))
-    metrics_text = run_dir / METRICS_TEXT_FILE
-    if metrics_text.is_file():
-        sections.append(Section("Metrics (text)", "text", metrics_text.read_text(encoding="utf-8")))
-    figures = sorted(run_dir.glob("*.png")) + sorted((run_dir / FIGURES_DIR).glob("*.png"))
-    if figures:
-        images = [(path.relative_to(run_dir), caption_from_name(path)) for path in figures]
-        sections.append(Section("Figures", "images", images))
+    sections = _results_sections(run_dir, run_dir, "")
+    evaluation = run_dir / EVALUATION_DIR
+    if evaluation.is_dir():  # where `landmarks evaluate` writes by default
+        sections += _results_sections(evaluation, run_dir, "Evaluation: ")
     config_path = run_dir / CONFIG_FILE
     if config_path.is_file():
         sections.append(Section("Config", "text", config_path.read_text(encoding="utf-8")))
+    return sections
+
+
+def _results_sections(folder: Path, run_dir: Path, prefix: str) -> list[Section]:
+    """Metrics table, metrics text and figures found in ``folder``; image paths relative to ``run_dir``."""
+    sections = []
+    metrics_path = folder / METRICS_FILE
+    if metrics_path.is_file():
+        sections.append(Section(f"{prefix}Metrics", "table", _read_metrics(metrics_path)))
+    metrics_text = folder / METRICS_TEXT_FILE
+    if metrics_text.is_file():
+        sections.append(Section(f"{prefix}Metrics (text)", "text", metrics_text.read_text(encoding="utf-8")))
+    figures = sorted(folder.glob("*.png")) + sorted((folder / FIGURES_DIR).glob("*.png"))
+    if figures:
+        images = [(path.relative_to(run_dir), caption_from_name(path)) for path in figures]
+        sections.append(Section(f"{prefix}Figures", "images", images))
     return sections
 
 
