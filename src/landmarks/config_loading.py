@@ -203,5 +203,10 @@ def validate(config: ExperimentConfig) -> None:
         raise ConfigError("'data.root' must name a folder of images when data.source is 'image-folder'")
     if data.batch_size < 1:
         raise ConfigError(f"'data.batch_size' must be at least 1, got {data.batch_size}")
+    optim = config.optim
+    if not 0.0 <= optim.warmup < 1.0:
+        raise ConfigError(f"'optim.warmup' must be a fraction in [0, 1), got {optim.warmup}")
+    if not 0.0 <= optim.lr_floor <= 1.0:
+        raise ConfigError(f"'optim.lr_floor' must be a fraction in [0, 1], got {optim.lr_floor}")
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")

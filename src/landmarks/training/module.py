@@ -13,6 +13,7 @@ from landmarks.config_loading import from_dict, to_dict
 from landmarks.data.tps_pairs import build_pair_maker
 from landmarks.losses import build_loss
 from landmarks.models import ModelOutput, build_model
+from landmarks.training.budget_schedule import BudgetClock, budget_progress, cosine_factor
 from landmarks.training.clipping import clip_grad_norm_per_tensor_
 
 # Keeps the pair streams of different processes and of validation apart (any large odd number would do).
@@ -60,6 +61,7 @@ class LandmarkLearner(L.LightningModule):
         self._visuals: Visuals | None = None
         # The plateau schedule (optim.schedule: plateau), stepped after each validation.
         self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
+        self.budget_clock = BudgetClock()  # training time, for the cosine schedule
 
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> LandmarkLearner:
@@ -129,6 +131,12 @@ class LandmarkLearner(L.LightningModule):
                                      weight_decay=optim.weight_decay)
         if optim.schedule == "constant":
             return {"optimizer": optimizer}
+        if optim.schedule == "cosine":
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda _: cosine_factor(self.budget_progress(), warmup=optim.warmup,
+                                                   floor=optim.lr_floor))
+            return {"optimizer": optimizer,
+                    "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
         if optim.schedule == "step":
             scheduler = torch.optim.lr_scheduler.StepLR(optimizer, optim.step_every, optim.step_gamma)
             return {"optimizer": optimizer,
@@ -140,6 +148,12 @@ class LandmarkLearner(L.LightningModule):
         self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=optim.plateau_factor, patience=optim.plateau_patience)
         return {"optimizer": optimizer}
+
+    def budget_progress(self) -> float:
+        """The fraction of the run's budget spent (steps or minutes, whichever is further along)."""
+        t = self.config.trainer
+        step = self.trainer.global_step if self._trainer is not None else 0
+        return budget_progress(step, t.max_steps, self.budget_clock.elapsed(), t.max_minutes)
 
     def on_validation_end(self) -> None:
         loss = self.trainer.callback_metrics.get("val/loss")  # averaged over all processes
@@ -161,6 +175,7 @@ class LandmarkLearner(L.LightningModule):
         for key in [k for k in state if k.startswith("loss.") and self._is_frozen_loss_key(k)]:
             del state[key]
         checkpoint["pair_generator_state"] = self.pair_generator.get_state()
+        checkpoint["budget_clock_state"] = self.budget_clock.state_dict()
         if self.plateau is not None:
             checkpoint["plateau_scheduler_state"] = self.plateau.state_dict()
 
@@ -172,8 +187,11 @@ class LandmarkLearner(L.LightningModule):
         if "pair_generator_state" in checkpoint:
             self._pending_generator_state = checkpoint["pair_generator_state"]
         self._pending_plateau_state = checkpoint.get("plateau_scheduler_state")
+        if "budget_clock_state" in checkpoint:
+            self.budget_clock.load_state_dict(checkpoint["budget_clock_state"])
 
     def on_train_start(self) -> None:
+        self.budget_clock.start()
         # Restored here, after configure_optimizers, whatever order the strategy restores things in.
         plateau_state = getattr(self, "_pending_plateau_state", None)
         if plateau_state is not None and self.plateau is not None:
