@@ -78,6 +78,14 @@ def _report(args: argparse.Namespace) -> None:
     print(f"report: {path}")
 
 
+def _transfer(args: argparse.Namespace) -> None:
+    from landmarks.transfer import transfer_figure
+
+    path = transfer_figure(args.model, args.sources, args.targets, args.output, limit=args.max,
+                           show_landmarks=args.show_landmarks, device=args.device)
+    print(f"transfer grid: {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="landmarks",
@@ -132,6 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run", type=Path, help="run folder")
     report.add_argument("--title")
     report.set_defaults(handler=_report)
+
+    transfer = commands.add_parser(
+        "transfer", help="render sources' appearance at targets' landmarks (supplement sec. 8)",
+        description="A grid of Psi(source, Phi(target)): rows keep a source's appearance, columns a "
+                    "target's geometry; the first row shows the targets, the first column the sources.")
+    transfer.add_argument("model", type=Path, help="checkpoint file, or a run folder (its last.ckpt)")
+    transfer.add_argument("--sources", type=Path, nargs="+", required=True,
+                          help="image files or folders: the appearances (rows)")
+    transfer.add_argument("--targets", type=Path, nargs="+", required=True,
+                          help="image files or folders: the geometries (columns)")
+    transfer.add_argument("--output", type=Path, default=Path("transfer.png"), help="PNG to write")
+    transfer.add_argument("--max", type=int, default=8, help="at most this many sources and targets each")
+    transfer.add_argument("--show-landmarks", action="store_true", help="draw the targets' landmarks")
+    transfer.add_argument("--device", default="cpu")
+    transfer.set_defaults(handler=_transfer)
     return parser
 
 
