@@ -39,6 +39,28 @@ def _fit(args: argparse.Namespace) -> None:
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
 
 
+def _pretrain_lossnet(args: argparse.Namespace) -> None:
+    from landmarks.colourisation.config import load_lossnet_config
+    from landmarks.training.fit import resolve_resume
+    from landmarks.training.pretrain_lossnet import pretrain_lossnet, resume_lossnet_config
+
+    overrides = list(args.overrides)
+    if args.data_root is not None:
+        overrides += ["data.source=image-folder", f"data.root={args.data_root}"]
+    if args.resume:
+        if args.config is not None:
+            raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+        run_dir, checkpoint = resolve_resume(args.resume)
+        print(f"resuming {run_dir} from {checkpoint}")
+        run_dir, weights = pretrain_lossnet(resume_lossnet_config(run_dir, overrides), run_dir=run_dir,
+                                            resume_from=checkpoint)
+    else:
+        config = load_lossnet_config(args.config or "lossnet-cpu", overrides)
+        run_dir, weights = pretrain_lossnet(config, run_dir=args.run_dir)
+    print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
+    print(f"loss network: {weights}")
+
+
 def _evaluate(args: argparse.Namespace) -> None:
     from landmarks.evaluation.annotations import read_annotations
     from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
@@ -61,6 +83,28 @@ def _evaluate(args: argparse.Namespace) -> None:
                                  device=args.device, batch_size=args.batch_size)
     print(result.table())
     print(f"results and figures: {output}")
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from landmarks.inference import detect_files, load_detector
+
+    detector = load_detector(args.model, device=args.device, regressor=args.regressor)
+    summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
+                           batch_size=args.batch_size, model_name=str(args.model))
+    print(f"{summary.frames} images and frames from {summary.files} files: {args.output}")
+    if summary.skipped:
+        print(f"landmarks detect: skipped {len(summary.skipped)} file(s) that could not be read "
+              "(listed above and in landmarks.json)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(args: argparse.Namespace) -> None:
+    from landmarks.models.checkpoint import load_trained_model
+    from landmarks.models.export import export_model
+
+    for path in export_model(load_trained_model(args.model), args.output, onnx=args.onnx):
+        print(f"wrote {path}")
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -102,6 +146,21 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
 
+    lossnet = commands.add_parser(
+        "pretrain-lossnet", help="train a VGG loss network by colourising gray images (self-supervised)",
+        description="Train a VGG-16/19 to predict the colours of gray images (ab bins of Lab, from "
+                    "hypercolumns) and save its trunk as a torchvision VGG file for "
+                    "`landmarks fit loss.weights=FILE` (see docs/lossnet.md).")
+    lossnet.add_argument("--config", help="YAML config file, or a shipped config name "
+                                          "(lossnet-cpu, lossnet-gpu; default lossnet-cpu)")
+    lossnet.add_argument("--data-root", type=Path, help="folder of training images "
+                                                        "(default: the config's source)")
+    lossnet.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
+    lossnet.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    lossnet.add_argument("overrides", nargs="*", help="config overrides as dotted.key=value, e.g. "
+                                                      "model.network=vgg19 trainer.max_steps=1000")
+    lossnet.set_defaults(handler=_pretrain_lossnet)
+
     evaluate = commands.add_parser(
         "evaluate", help="regress annotated points from learned landmarks (paper sec. 4)",
         description="Fit a linear map from the K learned landmarks to annotated points on a training "
@@ -126,6 +185,32 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--device", default="cpu")
     evaluate.add_argument("--batch-size", type=int, default=32)
     evaluate.set_defaults(handler=_evaluate)
+
+    detect = commands.add_parser(
+        "detect", help="find the learned landmarks on images, folders and videos",
+        description="Write the K learned landmarks of every image and video frame, in pixels of the "
+                    "original image, to OUTPUT/landmarks.csv and landmarks.json. Unreadable files are "
+                    "reported and skipped; the exit status is then 1 (see docs/using-a-model.md).")
+    detect.add_argument("model", type=Path, help="run folder, checkpoint, or folder from landmarks export")
+    detect.add_argument("inputs", nargs="+", type=Path, help="image files, video files, folders of them")
+    detect.add_argument("--output", "--out", type=Path, default=Path("detections"),
+                        help="folder for landmarks.csv and landmarks.json (default: detections)")
+    detect.add_argument("--overlay", type=Path, help="folder for overlay images (PNG) and videos (MP4)")
+    detect.add_argument("--regressor", type=Path, help="regressor.safetensors from landmarks evaluate: "
+                                                       "also write the annotated-style points")
+    detect.add_argument("--batch-size", type=int, default=32)
+    detect.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    detect.set_defaults(handler=_detect)
+
+    export = commands.add_parser(
+        "export", help="write a model as safetensors + config (and ONNX), loadable without pickle",
+        description="Write OUT/model.safetensors and OUT/config.yaml (read back by landmarks.load and "
+                    "landmarks detect), and with --onnx the detector as OUT/detector.onnx.")
+    export.add_argument("model", type=Path, help="run folder or checkpoint")
+    export.add_argument("--output", "--out", type=Path, required=True, help="folder to write")
+    export.add_argument("--onnx", action="store_true", help="also export the detector as ONNX: input "
+                        "(B, 3, S, S) RGB in [0, 1]; outputs keypoints (B, K, 2) in [-1, 1], scores")
+    export.set_defaults(handler=_export)
 
     demo = commands.add_parser(
         "demo", help="train on built-in synthetic faces, evaluate, write an HTML report",
@@ -168,14 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        args.handler(args)
+        status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:
         print(f"landmarks {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"landmarks {args.command}: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""``landmarks pretrain-lossnet``: train a VGG loss network by colourisation, save it as a torchvision VGG.
+
+A run folder, as for ``landmarks fit``::
+
+    runs/<name>-<YYYYmmdd-HHMMSS>/
+      config.yaml           the fully resolved LossnetConfig
+      checkpoints/          step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
+      tensorboard/          train/loss, val/loss, learning rate, gray | prediction | truth images
+      lossnet.safetensors   the trunk, batch norm and gray conversion folded in (config.output_file)
+
+Resuming (``--resume RUN``) reads ``RUN/config.yaml`` plus overrides and continues from
+``RUN/checkpoints/last.ckpt``; the weights file is written again at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.loggers import TensorBoardLogger
+
+from landmarks.colourisation.config import LossnetConfig, lossnet_config_from_dict
+from landmarks.colourisation.export import save_loss_network
+from landmarks.config_loading import apply_overrides, read_config_dict, save_config
+from landmarks.training.callbacks import FinalCheckpoint
+from landmarks.training.data import LandmarkData
+from landmarks.training.fit import RUN_DIR_ENV, new_run_dir
+from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
+
+
+def resume_lossnet_config(run_dir: Path, overrides: list[str]) -> LossnetConfig:
+    """The run's saved config with ``overrides`` applied."""
+    return lossnet_config_from_dict(apply_overrides(read_config_dict(run_dir / "config.yaml"), overrides))
+
+
+def build_lossnet_trainer(config: LossnetConfig, run_dir: Path) -> L.Trainer:
+    """A Lightning Trainer writing checkpoints, TensorBoard logs and sample images into ``run_dir``."""
+    t = config.trainer
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="step-{step:07d}", auto_insert_metric_name=False,
+        every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True)
+    return L.Trainer(
+        max_steps=t.max_steps, max_epochs=-1,
+        max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
+        accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
+        precision=t.precision,
+        logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
+        callbacks=[checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
+                   LearningRateMonitor(logging_interval="step"), ColourisationSampleLogger()],
+        log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
+        num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
+        default_root_dir=run_dir,
+    )  # fmt: skip
+
+
+def pretrain_lossnet(
+    config: LossnetConfig, *, run_dir: Path | None = None, resume_from: Path | None = None
+) -> tuple[Path, Path]:
+    """Train (or continue) the colourisation network; returns ``(run folder, saved weights file)``.
+
+    The weights file is ``run_dir / config.output_file``, a torchvision ``features.*`` state dict of
+    ``config.model.network``: use it as ``loss.weights`` with ``loss.network`` set to that layout.
+    """
+    # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
+    data = LandmarkData(config.data, config.model.image_size)
+    data.setup("fit")
+    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)  # uses name, output_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) == 0:
+        save_config(config, run_dir / "config.yaml")
+    if torch.cuda.is_available():
+        torch.set_float32_matmul_precision("high")
+    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
+    learner = ColourisationLearner.from_config(config)
+    if config.trainer.compile:
+        learner.net.compile()  # in place: checkpoint keys stay the same
+    trainer = build_lossnet_trainer(config, run_dir)
+    inherited = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP children find the same folder
+    try:
+        with warnings.catch_warnings():
+            if resume_from is not None:  # the run's own checkpoints are expected there
+                warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+            trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
+    finally:
+        if inherited is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = inherited
+    weights = run_dir / config.output_file
+    if trainer.is_global_zero:
+        metadata = {"trained_by": "landmarks pretrain-lossnet", "steps": str(trainer.global_step),
+                    "input": "RGB in [0, 1], ImageNet-normalised (VggFeatures); sees only its BT.601 gray"}
+        save_loss_network(learner.net, weights, metadata)
+    return run_dir, weights
