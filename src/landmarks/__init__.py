@@ -5,3 +5,23 @@ Jakab, Gupta, Bilen and Vedaldi, NeurIPS 2018. See the README for the command li
 """
 
 __version__ = "0.1.0"
+
+
+def load(path, *, device="cpu", regressor=None):
+    """A trained model ready to find landmarks on new images: ``landmarks.load(path).detect(images)``.
+
+    Args:
+        path: a run folder (its last checkpoint), a checkpoint file, or a folder written by
+            ``landmarks export`` (or the ``model.safetensors`` in it).
+        device: where the detector runs (``"cpu"``, ``"cuda"``).
+        regressor: optional ``regressor.safetensors`` written by ``landmarks evaluate``, to also
+            predict the annotated points (:meth:`~landmarks.inference.LandmarkDetector.detect_points`).
+
+    Returns:
+        A :class:`landmarks.inference.LandmarkDetector`; its ``detect(images)`` gives ``(N, K, 2)``
+        pixel ``(x, y)`` in each original image. (Imported here on first use: ``import landmarks``
+        stays light.)
+    """
+    from landmarks.inference.detector import load_detector
+
+    return load_detector(path, device=device, regressor=regressor)

@@ -24,12 +24,13 @@ def load_image(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()
-            return _to_rgb8(image)
+            return pil_to_rgb8(image)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise DataError(path, f"cannot read image ({error.__class__.__name__}: {error})") from None
 
 
-def _to_rgb8(image: Image.Image) -> np.ndarray:
+def pil_to_rgb8(image: Image.Image) -> np.ndarray:
+    """A loaded PIL image of any mode as ``(H, W, 3)`` ``uint8`` RGB (alpha dropped, 16-bit scaled to 8)."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         array = np.asarray(image, dtype=np.float64)
         peak = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0

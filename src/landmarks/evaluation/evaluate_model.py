@@ -23,6 +23,8 @@ from landmarks.evaluation.annotations import AnnotationSet
 from landmarks.evaluation.extract import extract_landmarks
 from landmarks.evaluation.protocol import PAPER_PCK_DISTANCE, EvaluationResult, evaluate
 from landmarks.evaluation.report import save_figures, save_result
+from landmarks.evaluation.saved_regressor import FILE_NAME as REGRESSOR_FILE
+from landmarks.evaluation.saved_regressor import save_regressor
 from landmarks.models.checkpoint import TrainedModel, load_trained_model
 from landmarks.models.landmark_model import LandmarkModel, build_model
 
@@ -110,9 +112,13 @@ def evaluate_checkpoint(
 
 
 def save_evaluation(result: EvaluationResult, output_dir: str | Path, test: AnnotationSet) -> list[Path]:
-    """Write the metrics files and figures (regressed points on the first test images)."""
+    """Write the metrics files, figures (regressed points on the first test images) and the fitted
+    regressor (``regressor.safetensors``, read by ``landmarks detect --regressor``)."""
     count = min(FIGURE_IMAGES, len(test))
     images = [load_image(path) for path in test.paths[:count]]
     written = list(save_result(result, output_dir))
     written += save_figures(result, output_dir, test_images=images, test_annotated=test.points[:count])
+    if result.linear_map is not None:
+        path = Path(output_dir) / REGRESSOR_FILE
+        written.append(save_regressor(result.linear_map, result.point_names, path))
     return written
