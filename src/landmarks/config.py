@@ -77,8 +77,9 @@ class DataConfig:
     source: Literal["synthetic-faces", "image-folder"] = "synthetic-faces"
     root: str | None = None  # folder of images for "image-folder"
     # "stretch": resize to image_size ignoring aspect; "center-crop": shorter side to
-    # resize_to (or image_size), then the central square
-    resize: Literal["stretch", "center-crop"] = "stretch"
+    # resize_to (or image_size), then the central square; "stretch-crop": resize_to x resize_to
+    # ignoring aspect, then the central square (CelebA: 160 then 128)
+    resize: Literal["stretch", "center-crop", "stretch-crop"] = "stretch"
     resize_to: int | None = None  # e.g. 160 for CelebA -> 128 crop (REFERENCE sec. 4)
     synthetic_count: int = 20000  # images of the built-in synthetic faces used for training
     synthetic_seed: int = 0

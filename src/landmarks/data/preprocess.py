@@ -21,11 +21,12 @@ class ResizeSpec:
 
     ``"stretch"`` resizes to ``size`` ignoring aspect (AFLW). ``"center-crop"`` resizes so the shorter
     side is ``resize_to`` (default ``size``), keeping aspect, then takes the central ``size`` square.
-    With ``resize_to`` on a square image this is CelebA's 160 resize and 128 crop.
+    ``"stretch-crop"`` resizes to ``resize_to x resize_to`` ignoring aspect, then takes the central
+    ``size`` square: CelebA's protocol (178x218 aligned images to 160x160, then the central 128).
     """
 
     size: int
-    mode: Literal["stretch", "center-crop"] = "stretch"
+    mode: Literal["stretch", "center-crop", "stretch-crop"] = "stretch"
     resize_to: int | None = None
 
 
@@ -70,18 +71,31 @@ def fit_to_model(image: np.ndarray, spec: ResizeSpec) -> tuple[torch.Tensor, Pix
     """
     height, width = image.shape[:2]
     tensor = torch.tensor(image).permute(2, 0, 1).float() / 255.0  # (3, H, W), a copy: input may be read-only
-    if spec.mode == "stretch":
-        out_h = out_w = spec.size
-    else:
-        shorter = spec.resize_to or spec.size
-        factor = shorter / min(height, width)
-        out_h, out_w = max(spec.size, round(height * factor)), max(spec.size, round(width * factor))
+    out_h, out_w = resized_size(height, width, spec)
     resized = F.interpolate(
         tensor[None], size=(out_h, out_w), mode="bilinear", antialias=True, align_corners=False
     )[0].clamp_(0, 1)  # (3, out_h, out_w)
     top, left = (out_h - spec.size) // 2, (out_w - spec.size) // 2
     cropped = resized[:, top : top + spec.size, left : left + spec.size].contiguous()
+    return cropped, model_transform(height, width, spec)
+
+
+def resized_size(height: int, width: int, spec: ResizeSpec) -> tuple[int, int]:
+    """``(out_h, out_w)`` of an ``height x width`` image after the resize of ``spec``, before its crop."""
+    if spec.mode == "stretch":
+        return spec.size, spec.size
+    if spec.mode == "stretch-crop":
+        side = max(spec.size, spec.resize_to or spec.size)
+        return side, side
+    factor = (spec.resize_to or spec.size) / min(height, width)
+    return max(spec.size, round(height * factor)), max(spec.size, round(width * factor))
+
+
+def model_transform(height: int, width: int, spec: ResizeSpec) -> PixelTransform:
+    """The map between an ``height x width`` image's pixels and its model input's (what
+    :func:`fit_to_model` returns), computed from the sizes alone: e.g. to bring annotations into the crop."""
+    out_h, out_w = resized_size(height, width, spec)
+    top, left = (out_h - spec.size) // 2, (out_w - spec.size) // 2
     scale_y, offset_y = _resize_transform(height, out_h)
     scale_x, offset_x = _resize_transform(width, out_w)
-    transform = PixelTransform(scale_x, scale_y, offset_x + left * scale_x, offset_y + top * scale_y)
-    return cropped, transform
+    return PixelTransform(scale_x, scale_y, offset_x + left * scale_x, offset_y + top * scale_y)
