@@ -139,8 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="train a landmark model",
                               description="Train detector, encoder and generator on image pairs.")
     fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...)")
-    fit.add_argument("--data", help="training source (synthetic-faces, image-folder)")
-    fit.add_argument("--data-root", type=Path, help="folder of training images (implies --data image-folder)")
+    fit.add_argument("--data", help="training source (synthetic-faces, image-folder, video-folder, "
+                                    "frame-folders, multi-view)")
+    fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
+                                                    "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
     fit.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)

@@ -54,6 +54,8 @@ class PairsConfig:
     )
     control_grid: int = 10  # control points per side of the TPS grid
     boundary_mask: bool = True  # discount the loss near and beyond the image border (supp. sec. 2)
+    # TPS-warp both images of a video or multi-view pair too (target warp, then source warp on the source)
+    warp_video_pairs: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,11 @@ class LossConfig:
 class DataConfig:
     """Where training images come from and how they are brought to the model's input size."""
 
-    source: Literal["synthetic-faces", "image-folder"] = "synthetic-faces"
-    root: str | None = None  # folder of images for "image-folder"
+    # video-folder, frame-folders, multi-view: ready pairs of frames or views (docs/data.md)
+    source: Literal["synthetic-faces", "image-folder", "video-folder", "frame-folders", "multi-view"] = (
+        "synthetic-faces"
+    )
+    root: str | None = None  # folder of images or videos; for "multi-view" also an image,group CSV
     # "stretch": resize to image_size ignoring aspect; "center-crop": shorter side to
     # resize_to (or image_size), then the central square; "stretch-crop": resize_to x resize_to
     # ignoring aspect, then the central square (CelebA: 160 then 128)
@@ -86,6 +91,8 @@ class DataConfig:
     batch_size: int = 50  # per process (released: 50 on one GPU)
     num_workers: int = 2
     validation_count: int = 64  # held-out images for validation losses and image grids
+    frame_gap: tuple[int, int] = (3, 30)  # frames between a video pair's two frames (Human3.6M)
+    boxes: str | None = None  # CSV of crop boxes per video frame (video,frame,x0,y0,x1,y1 in pixels)
 
 
 @dataclass(frozen=True)

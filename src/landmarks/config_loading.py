@@ -201,6 +201,7 @@ def validate(config: ExperimentConfig) -> None:
         )
     if data.source == "image-folder" and not data.root:
         raise ConfigError("'data.root' must name a folder of images when data.source is 'image-folder'")
+    _validate_pair_data(config)
     if data.batch_size < 1:
         raise ConfigError(f"'data.batch_size' must be at least 1, got {data.batch_size}")
     optim = config.optim
@@ -210,3 +211,21 @@ def validate(config: ExperimentConfig) -> None:
         raise ConfigError(f"'optim.lr_floor' must be a fraction in [0, 1], got {optim.lr_floor}")
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")
+
+def _validate_pair_data(config: ExperimentConfig) -> None:
+    """The settings of the video and multi-view sources (landmarks.data.pair_sources)."""
+    data = config.data
+    pair_sources = ("video-folder", "frame-folders", "multi-view")
+    if data.source in pair_sources and not data.root:
+        what = "an image,group CSV or a folder of per-instance folders" if data.source == "multi-view" else (
+            "a folder of videos" if data.source == "video-folder" else "a folder of frame folders")
+        raise ConfigError(f"'data.root' must name {what} when data.source is '{data.source}'")
+    low, high = data.frame_gap
+    if not 1 <= low <= high:
+        raise ConfigError(f"'data.frame_gap' must be [min, max] frames with 1 <= min <= max, got [{low}, {high}]")
+    if data.boxes and data.source not in ("video-folder", "frame-folders"):
+        raise ConfigError(f"'data.boxes' crops video frames: it needs data.source video-folder or "
+                          f"frame-folders, got '{data.source}'")
+    if config.pairs.warp_video_pairs and data.source not in pair_sources:
+        raise ConfigError(f"'pairs.warp_video_pairs' warps ready pairs: it needs data.source "
+                          f"{', '.join(pair_sources)}; got '{data.source}' (whose pairs are always warped)")

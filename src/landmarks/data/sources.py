@@ -6,6 +6,8 @@ Splits:
     ``image-folder``: the images under ``root`` sorted by path; the last ``validation_count`` files
     are held out for validation and never used for training. A small folder gives at most half of
     its files to validation, so training always keeps images.
+    ``video-folder``, ``frame-folders``, ``multi-view``: ready pairs, split by whole videos or view
+    groups (see :mod:`landmarks.data.pair_sources`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
-from landmarks.config import DataConfig
+from landmarks.config import DataConfig, PairsConfig
 from landmarks.data.image_folder import ImageFolder
 from landmarks.data.images import list_images
+from landmarks.data.pair_sources import PAIR_SOURCES, build_pair_dataset
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.errors import ConfigError
@@ -24,21 +27,26 @@ from landmarks.errors import ConfigError
 MAX_VALIDATION_SHARE = 0.5  # of a small folder's files
 
 
-def build_training_dataset(config: DataConfig, image_size: int) -> Dataset:
+def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConfig | None = None) -> Dataset:
     """The training images of ``config.source``: items with ``image`` ``(3, S, S)`` float32 in ``[0, 1]``.
 
-    ``S = image_size``; synthetic faces also carry their ``(5, 2)`` pixel ``keypoints``.
+    ``S = image_size``; synthetic faces also carry their ``(5, 2)`` pixel ``keypoints``. Pair sources
+    give ``source`` and ``target`` instead (and ``mask`` when ``pairs.warp_video_pairs`` warps them).
     """
+    if config.source in PAIR_SOURCES:
+        return build_pair_dataset(config, image_size, split="train", pairs=pairs)
     if config.source == "synthetic-faces":
         return SyntheticFaces(config.synthetic_count, image_size, seed=config.synthetic_seed)
     train, _ = _folder_split(config)
     return ImageFolder(config.root, _resize_spec(config, image_size), paths=train)
 
 
-def build_validation_dataset(config: DataConfig, image_size: int) -> Dataset | None:
+def build_validation_dataset(config: DataConfig, image_size: int, pairs: PairsConfig | None = None) -> Dataset | None:
     """The held-out validation images (see the module's "Splits"), or None if there are none to spare."""
     if config.validation_count <= 0:
         return None
+    if config.source in PAIR_SOURCES:
+        return build_pair_dataset(config, image_size, split="validation", pairs=pairs)
     if config.source == "synthetic-faces":
         count, seed = config.validation_count, config.synthetic_seed
         return SyntheticFaces(count, image_size, seed=seed, start=config.synthetic_count)

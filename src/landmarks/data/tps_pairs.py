@@ -81,17 +81,35 @@ class TpsPairMaker:
 
         The target warps are drawn before the source warps, both from ``generator``.
         """
+        return self.warp_pair(images, images, generator)
+
+    def warp_pair(
+        self, source_images: torch.Tensor, target_images: torch.Tensor, generator: torch.Generator | None = None
+    ) -> TpsPair:
+        """Warp an existing pair (two video frames, two views) as a still image is warped.
+
+        The target becomes ``warp_t(target_images)`` and the source ``warp_s(warp_t(source_images))``,
+        with the mask of :meth:`__call__`; with ``source_images`` equal to ``target_images`` this is
+        exactly ``self(target_images, generator)``.
+
+        Args:
+            source_images, target_images: ``(B, 3, H, W)`` float in ``[0, 1]``, the same shape.
+        """
+        images = target_images
         if images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"images must be (B, 3, H, W), got shape {tuple(images.shape)}")
         if not images.is_floating_point():
             raise ValueError(f"images must be float in [0, 1], got dtype {images.dtype}")
+        if source_images.shape != images.shape:
+            raise ValueError(f"source {tuple(source_images.shape)} and target {tuple(images.shape)} differ in shape")
         batch, _, height, width = images.shape
         target_grid = self._warp_grid(self.target_warp, images, generator)  # (B, H, W, 2)
         source_grid = self._warp_grid(self.source_warp, images, generator)  # (B, H, W, 2)
         target = warp_images(images, target_grid)
-        # NOTE(released): the source resamples the target (two bilinear passes), it does not compose
-        # the two grids into one.
-        source = warp_images(target, source_grid)
+        # NOTE(released): the source resamples the target warp's output (two bilinear passes), it
+        # does not compose the two grids into one.
+        warped_source = target if source_images is target_images else warp_images(source_images, target_grid)
+        source = warp_images(warped_source, source_grid)
         if self.boundary_mask:
             border = boundary_mask(height, width, device=images.device).to(images.dtype)  # (H, W)
             border = border.expand(batch, 1, height, width)  # (B, 1, H, W)

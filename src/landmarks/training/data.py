@@ -6,25 +6,30 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from landmarks.config import DataConfig
+from landmarks.config import DataConfig, PairsConfig
 from landmarks.data.sources import build_training_dataset, build_validation_dataset
 from landmarks.errors import DataError
 
 
 class LandmarkData(L.LightningDataModule):
-    """Batches of ``{"image": (B, 3, S, S)}`` in ``[0, 1]``; pairs are made on the device by the module."""
+    """Batches of ``{"image": (B, 3, S, S)}`` in ``[0, 1]``; pairs are made on the device by the module.
 
-    def __init__(self, config: DataConfig, image_size: int):
+    Pair sources (videos, views) give ``{"source", "target"}`` batches instead, TPS-warped in the data
+    workers with ``pairs`` when ``pairs.warp_video_pairs`` is set.
+    """
+
+    def __init__(self, config: DataConfig, image_size: int, pairs: PairsConfig | None = None):
         super().__init__()
         self.config = config
         self.image_size = image_size
+        self.pairs = pairs
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
 
     def setup(self, stage: str) -> None:
         if self.train_set is None:
-            self.train_set = build_training_dataset(self.config, self.image_size)
-            self.val_set = build_validation_dataset(self.config, self.image_size)
+            self.train_set = build_training_dataset(self.config, self.image_size, self.pairs)
+            self.val_set = build_validation_dataset(self.config, self.image_size, self.pairs)
         if len(self.train_set) < self.config.batch_size:
             where = self.config.root or self.config.source
             raise DataError(where, f"only {len(self.train_set)} training images, fewer than one batch "

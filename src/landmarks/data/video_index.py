@@ -1,0 +1,173 @@
+"""The index of a video collection: which videos there are and how many frames each holds.
+
+Two layouts (REFERENCE sec. 5: Human3.6M and VoxCeleb are read from a documented folder layout):
+
+- ``"video-files"``: every file ending in ``.mp4 .avi .mov .mkv .webm`` under the root, at any depth.
+- ``"frame-folders"``: every folder under the root that directly holds image files is one video;
+  its frames are those files in natural order (``frame2.jpg`` before ``frame10.jpg``).
+
+A video is named by its path relative to the root, with ``/`` separators (the name a boxes CSV uses).
+Building the index demuxes every video once (:func:`~landmarks.data.video_files.probe_video`); the
+result is cached as JSON, keyed per video by name, size and modification time, so that a second run
+re-probes only new or changed files. The cache lies beside the data
+(``ROOT/.landmarks-index-<layout>.json``) or, where the root is not writable, in
+``$XDG_CACHE_HOME/landmarks`` (default ``~/.cache/landmarks``). Problems are cached too, and reported
+again on every build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from landmarks.data.image_folder import readable_header
+from landmarks.data.images import IMAGE_SUFFIXES
+from landmarks.data.video_files import VIDEO_SUFFIXES, FrameTimeline, probe_video
+from landmarks.errors import DataError
+
+Layout = Literal["video-files", "frame-folders"]
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class IndexedVideo:
+    """One usable video.
+
+    Attributes:
+        name: path relative to the root, ``/``-separated.
+        path: the video file, or the folder of frames.
+        frame_count: frames ``N``; frames are numbered ``0 .. N - 1``.
+        timeline: where each frame lies in a video file (None for a frame folder).
+        frame_files: a frame folder's file names in frame order (None for a video file).
+    """
+
+    name: str
+    path: Path
+    frame_count: int
+    timeline: FrameTimeline | None = None
+    frame_files: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class VideoIndex:
+    """Every video found under ``root``: the usable ones, and the problem of each unusable one."""
+
+    root: Path
+    layout: Layout
+    videos: tuple[IndexedVideo, ...]
+    problems: dict[str, str]  # name -> problem
+
+    @property
+    def total(self) -> int:
+        return len(self.videos) + len(self.problems)
+
+
+def index_videos(root: str | Path, layout: Layout, cache_file: Path | None = None) -> VideoIndex:
+    """Find and probe the videos under ``root``, reusing the cache for unchanged ones.
+
+    Args:
+        root: the collection's folder.
+        layout: ``"video-files"`` or ``"frame-folders"`` (see the module docstring).
+        cache_file: where to keep the index (default: :func:`default_cache_file`).
+
+    Raises:
+        DataError: ``root`` is not a folder.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(root, "video folder does not exist" if not root.exists() else "expected a folder")
+    cache_file = cache_file or default_cache_file(root, layout)
+    cached = _read_cache(cache_file, layout)
+    entries = {}
+    for path in _find(root, layout):
+        name = path.relative_to(root).as_posix()
+        stamp = _stamp(path)
+        entry = cached.get(name)
+        if entry is None or entry["stamp"] != stamp:
+            entry = {"stamp": stamp, **_probe(path, layout)}
+        entries[name] = entry
+    if entries != cached:
+        _write_cache(cache_file, layout, entries)
+    return _to_index(root, layout, entries)
+
+
+def default_cache_file(root: Path, layout: Layout) -> Path:
+    """``ROOT/.landmarks-index-<layout>.json`` if the root is writable, else one in the user cache."""
+    if os.access(root, os.W_OK):
+        return root / f".landmarks-index-{layout}.json"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "landmarks"
+    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+    return base / f"index-{layout}-{key}.json"
+
+
+def natural_key(name: str) -> list:
+    """Sort key that orders digit runs by value: ``frame2`` before ``frame10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _find(root: Path, layout: Layout) -> list[Path]:
+    if layout == "video-files":
+        return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file()
+                      and not p.name.startswith("."))
+    folders = {p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
+    return sorted(folders)
+
+
+def _stamp(path: Path) -> list[int]:
+    """What changes when a video changes: size and modification time (a folder's change on add/remove)."""
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns]
+
+
+def _probe(path: Path, layout: Layout) -> dict:
+    if layout == "frame-folders":
+        files = sorted((p.name for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+                       key=natural_key)
+        unreadable = [name for name in {files[0], files[-1]} if not readable_header(path / name)]
+        if unreadable:
+            return {"problem": f"unreadable frame file(s) {sorted(unreadable)}"}
+        return {"frames": files}
+    try:
+        return {"timeline": probe_video(path).to_json()}
+    except DataError as error:
+        return {"problem": error.problem}
+
+
+def _to_index(root: Path, layout: Layout, entries: dict) -> VideoIndex:
+    videos, problems = [], {}
+    for name, entry in entries.items():
+        if "problem" in entry:
+            problems[name] = entry["problem"]
+        elif "frames" in entry:
+            videos.append(IndexedVideo(name, root / name, len(entry["frames"]), frame_files=tuple(entry["frames"])))
+        else:
+            timeline = FrameTimeline.from_json(entry["timeline"])
+            videos.append(IndexedVideo(name, root / name, timeline.count, timeline=timeline))
+    return VideoIndex(root, layout, tuple(videos), problems)
+
+
+def _read_cache(cache_file: Path, layout: Layout) -> dict:
+    try:
+        data = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        return {}  # no cache yet, or an unreadable one: rebuilt
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("layout") != layout:
+        return {}
+    return data.get("videos", {})
+
+
+def _write_cache(cache_file: Path, layout: Layout, entries: dict) -> None:
+    """Write atomically (several processes of one run may build the index at once); a cache that
+    cannot be written only costs the next run a re-scan."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"version": CACHE_VERSION, "layout": layout, "videos": entries}))
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass
