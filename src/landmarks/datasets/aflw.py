@@ -19,7 +19,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 from torch.utils.data import Dataset
 
 from landmarks.data.image_folder import ImageFolder
@@ -29,6 +28,7 @@ from landmarks.datasets.files import (
     check_files_exist,
     expect_file,
     expect_folder,
+    load_mat,
     read_lines,
     validation_tail,
 )
@@ -46,10 +46,7 @@ def read_aflw_keypoints(path: Path, count: int) -> np.ndarray:
     NOTE(released): ``gt`` stores (y, x) per point; the released code swaps it, and so do we. Values
     are used as pixel centres of our convention, as the released code uses them.
     """
-    try:
-        mat = scipy.io.loadmat(path)
-    except (ValueError, OSError, NotImplementedError) as error:
-        raise DataError(path, f"cannot read as a MATLAB file ({error})") from None
+    mat = load_mat(path)
     for key in ("gt", "hw"):
         if key not in mat:
             raise DataError(

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import scipy.io
+
 from landmarks.errors import DataError
 
 MAX_LISTED_MISSING = 5  # missing files named in an error; the rest are counted
@@ -54,3 +56,13 @@ def validation_tail(count: int) -> int:
     an odd count rounds like the released code, not like Python 3's banker's rounding.
     """
     return int(math.floor(VALIDATION_SHARE * count + 0.5))
+
+
+def load_mat(path: Path) -> dict:
+    """A MATLAB v4-v7.2 ``.mat`` file's variables (scipy); a v7.3 (HDF5) or broken file is a DataError."""
+    try:
+        return scipy.io.loadmat(path)
+    except NotImplementedError:
+        raise DataError(path, "a MATLAB v7.3 (HDF5) file; save it with -v7 to read it here") from None
+    except (ValueError, OSError, scipy.io.matlab.MatReadError) as error:
+        raise DataError(path, f"cannot read as a MATLAB file ({error})") from None

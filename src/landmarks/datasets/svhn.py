@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 from torch.utils.data import Dataset
 
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.datasets.adapter import EvaluationSplits, Preprocessing, no_annotations
 from landmarks.datasets.arrays import ArrayImages
-from landmarks.datasets.files import expect_file
+from landmarks.datasets.files import expect_file, load_mat
 from landmarks.errors import DataError
 
 ZERO_LABEL = 10  # format 2 labels the digit 0 as 10
@@ -37,10 +36,7 @@ class SVHNSplit:
 
 def read_svhn(path: Path) -> SVHNSplit:
     """One format-2 ``.mat`` file (MATLAB v5, read by scipy)."""
-    try:
-        mat = scipy.io.loadmat(path)
-    except (ValueError, OSError, NotImplementedError) as error:
-        raise DataError(path, f"cannot read as a MATLAB file ({error})") from None
+    mat = load_mat(path)
     if "X" not in mat or "y" not in mat:
         raise DataError(path, "expected variables 'X' (32, 32, 3, N) and 'y' (N, 1)")
     images, labels = np.asarray(mat["X"]), np.asarray(mat["y"]).reshape(-1)
