@@ -63,11 +63,15 @@ class LossConfig:
     """The reconstruction loss (paper sec. 3.2, Table 2)."""
 
     kind: Literal["perceptual", "l1", "l2"] = "perceptual"
-    network: Literal["vgg19", "vgg16"] = "vgg19"  # vgg19: paper; vgg16: released code
-    weights: str | None = None  # local file, torchvision state-dict format
+    # vgg19: paper ("sup."); vgg16: the released layout; colorization-vgg16-h5: the released
+    # colourisation network ("selfsup"); mobilenet_v2: a light ImageNet network (docs/loss-networks.md)
+    network: Literal["vgg19", "vgg16", "colorization-vgg16-h5", "mobilenet_v2"] = "vgg19"
+    weights: str | None = None  # local file: torchvision state dict (.pth/.safetensors) or the HDF5 file
     random_weights: bool = False  # only for tests and smoke runs: a warning is printed
-    layers: tuple[str, ...] = ("input", "conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
-    initial_means: tuple[float, ...] = (100.0, 1.6, 2.3, 1.8, 2.8, 100.0)  # released code
+    # None: "input" and the network's standard five layers (VGG: conv1_2 ... conv5_2, as released)
+    layers: tuple[str, ...] | None = None
+    # None: the standard layers' means (VGG: 100, 1.6, 2.3, 1.8, 2.8, 100 as released); needed with layers
+    initial_means: tuple[float, ...] | None = None
     mean_momentum: float = 0.01  # released code: m <- m + 0.01 (e - m)
     scale: float = 1000.0  # released code: loss = 1000 * sum_l e_l / m_l
 

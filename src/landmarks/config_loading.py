@@ -194,10 +194,14 @@ def validate(config: ExperimentConfig) -> None:
             raise ConfigError(f"'model.{key}' must be at least 1, got {getattr(model, key)}")
     if model.gaussian_sigma <= 0:
         raise ConfigError(f"'model.gaussian_sigma' must be positive, got {model.gaussian_sigma}")
-    if len(loss.initial_means) != len(loss.layers):
+    # loss.layers null: "input" and the loss network's five standard layers (landmarks.losses.build)
+    layer_count = len(loss.layers) if loss.layers is not None else 6
+    if loss.layers is not None and loss.initial_means is None:
+        raise ConfigError("'loss.initial_means' needs one value per layer in 'loss.layers': set both")
+    if loss.initial_means is not None and len(loss.initial_means) != layer_count:
         raise ConfigError(
             f"'loss.initial_means' needs one value per layer in 'loss.layers' "
-            f"({len(loss.layers)}), got {len(loss.initial_means)}"
+            f"({layer_count}), got {len(loss.initial_means)}"
         )
     if data.source == "image-folder" and not data.root:
         raise ConfigError("'data.root' must name a folder of images when data.source is 'image-folder'")

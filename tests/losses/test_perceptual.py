@@ -22,6 +22,7 @@ from landmarks.losses import (
     normalised_loss,
     update_running_means,
 )
+from landmarks.losses.build import resolve_layers
 
 
 class PoolNetwork(nn.Module):
@@ -44,8 +45,8 @@ def make_loss(**overrides) -> PerceptualLoss:
 
 def test_constants_match_config_defaults():
     config = LossConfig()
-    assert config.layers == DEFAULT_LAYERS
-    assert config.initial_means == INITIAL_LAYER_MEANS
+    # layers / initial_means null: the VGG-19's standard layers with the released means
+    assert resolve_layers(config) == (DEFAULT_LAYERS, INITIAL_LAYER_MEANS)
     assert (config.mean_momentum, config.scale) == (MEAN_MOMENTUM, LOSS_SCALE)
 
 

@@ -6,22 +6,54 @@ from torch import nn
 
 from landmarks.config import LossConfig
 from landmarks.errors import ConfigError
-from landmarks.losses.perceptual import INPUT_LAYER, PerceptualLoss
+from landmarks.losses.perceptual import INITIAL_LAYER_MEANS, INPUT_LAYER, PerceptualLoss
 from landmarks.losses.pixel import PixelLoss
-from landmarks.models.loss_networks import build_loss_network, conv_layer_indices
+from landmarks.models.loss_networks import available_layers, build_loss_network, standard_layers
+
+# Starting values of the running means of the standard layers' errors (after the "input" layer's 100).
+# VGG: the released code's (measured on its colourisation VGG-16; the paper gives none for VGG-19).
+# MobileNetV2 (no published values; measured on torchvision's ImageNet weights): the errors between
+# 128 px synthetic faces and copies blurred (Gaussian, sigma 1.25 px) until the input layer's error is
+# 100, the released input mean: about a trained model's reconstruction, as the released means are.
+STANDARD_INITIAL_MEANS = {
+    "vgg19": INITIAL_LAYER_MEANS[1:],
+    "vgg16": INITIAL_LAYER_MEANS[1:],
+    "colorization-vgg16-h5": INITIAL_LAYER_MEANS[1:],
+    "mobilenet_v2": (0.09, 0.16, 0.19, 0.1, 0.035),
+}
 
 
-def _check_perceptual(config: LossConfig) -> None:
-    known = (INPUT_LAYER, *conv_layer_indices(config.network))
-    unknown = [name for name in config.layers if name not in known]
+def resolve_layers(config: LossConfig) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The compared layers and their initial means: the config's, or the network's standard ones.
+
+    ``loss.layers: null`` means ``("input", *standard_layers(network))``; ``loss.initial_means: null``
+    means ``INITIAL_LAYER_MEANS[0]`` for the input and :data:`STANDARD_INITIAL_MEANS` for the rest.
+    """
+    if config.network not in STANDARD_INITIAL_MEANS:
+        choices = list(STANDARD_INITIAL_MEANS)
+        raise ConfigError(f"loss.network: unknown {config.network!r}; expected one of {choices}")
+    layers = config.layers
+    if layers is None:
+        layers = (INPUT_LAYER, *standard_layers(config.network))
+    means = config.initial_means
+    if means is None and config.layers is None:
+        means = (INITIAL_LAYER_MEANS[0], *STANDARD_INITIAL_MEANS[config.network])
+    if means is None:
+        raise ConfigError(f"loss.initial_means must be given with loss.layers {list(layers)}")
+    return tuple(layers), tuple(means)
+
+
+def _check_perceptual(config: LossConfig, layers: tuple[str, ...], means: tuple[float, ...]) -> None:
+    known = (INPUT_LAYER, *available_layers(config.network))
+    unknown = [name for name in layers if name not in known]
     if unknown:
         raise ConfigError(f"loss.layers: {unknown} not layers of {config.network}; choose from {list(known)}")
-    if len(set(config.layers)) != len(config.layers) or not config.layers:
-        raise ConfigError(f"loss.layers must be non-empty and distinct, got {list(config.layers)}")
-    if len(config.initial_means) != len(config.layers) or min(config.initial_means) <= 0:
+    if len(set(layers)) != len(layers) or not layers:
+        raise ConfigError(f"loss.layers must be non-empty and distinct, got {list(layers)}")
+    if len(means) != len(layers) or min(means) <= 0:
         raise ConfigError(
-            f"loss.initial_means needs one positive value per entry of loss.layers {list(config.layers)}, "
-            f"got {list(config.initial_means)}"
+            f"loss.initial_means needs one positive value per entry of loss.layers {list(layers)}, "
+            f"got {list(means)}"
         )
     if not 0 < config.mean_momentum <= 1:
         raise ConfigError(f"loss.mean_momentum must be in (0, 1], got {config.mean_momentum}")
@@ -43,17 +75,18 @@ def build_loss(config: LossConfig) -> nn.Module:
         return PixelLoss(config.kind, momentum=config.mean_momentum, scale=config.scale)
     if config.kind != "perceptual":
         raise ConfigError(f"loss.kind: unknown {config.kind!r}; expected perceptual, l1 or l2")
-    _check_perceptual(config)
+    layers, means = resolve_layers(config)
+    _check_perceptual(config, layers, means)
     network = build_loss_network(
         network=config.network,
         weights=config.weights,
         random_weights=config.random_weights,
-        layers=tuple(name for name in config.layers if name != INPUT_LAYER),
+        layers=tuple(name for name in layers if name != INPUT_LAYER),
     )
     return PerceptualLoss(
         network,
-        layers=tuple(config.layers),
-        initial_means=tuple(config.initial_means),
+        layers=layers,
+        initial_means=means,
         momentum=config.mean_momentum,
         scale=config.scale,
     )
