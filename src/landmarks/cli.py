@@ -115,11 +115,13 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from landmarks.report import build_report, collect_run_sections
+    from landmarks.report import build_report, check_report_images, collect_run_sections
 
     path = build_report(args.run, title=args.title or f"landmarks run {args.run.name}",
                         sections=collect_run_sections(args.run))
     print(f"report: {path}")
+    for problem in check_report_images(path):  # e.g. a PNG cut short by a run still writing it
+        print(f"landmarks report: warning: image will not show: {problem}", file=sys.stderr)
 
 
 def _transfer(args: argparse.Namespace) -> None:

@@ -52,6 +52,8 @@ class EvaluationResult:
         notes: plain sentences on departures and choices a reader must know.
         linear_map: the fitted regressor (not serialised).
         test_predictions: ``(M, L, 2)`` regressed test points in pixels (not serialised).
+        test_matched: ``(M, L, 2)`` the learned landmark matched to each annotated point on each test
+            image, in pixels, NaN where unmatched (not serialised; drawn as the paper's Fig. 4).
     """
 
     settings: dict[str, Any]
@@ -68,6 +70,7 @@ class EvaluationResult:
     notes: list[str] = field(default_factory=list)
     linear_map: LinearMap | None = field(default=None, repr=False)
     test_predictions: np.ndarray | None = field(default=None, repr=False)
+    test_matched: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict: arrays as lists, NaN as None."""
@@ -180,7 +183,8 @@ def evaluate(
         baselines.append(score("untrained detector", baseline_map.predict(baseline_test), test_annotated))
 
     matching, train_distance = hungarian_matching(train_learned, train_annotated)
-    raw_landmarks = score("raw landmarks (Hungarian)", _matched(test_learned, matching), test_annotated)
+    test_matched = _matched(test_learned, matching)  # (M, L, 2)
+    raw_landmarks = score("raw landmarks (Hungarian)", test_matched, test_annotated)
     notes.append(
         "Raw landmarks: the Hungarian matching is found on the training split, scored on the test split."
     )
@@ -234,6 +238,7 @@ def evaluate(
         notes=notes,
         linear_map=fitted,
         test_predictions=test_predictions,
+        test_matched=test_matched,
     )
 
 

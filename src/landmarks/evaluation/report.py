@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from landmarks.evaluation.protocol import EvaluationResult
 from landmarks.viz.curves import pck_curve_figure, regressed_points_figure, sample_efficiency_figure
+from landmarks.viz.matching import matched_landmarks_figure
 
 FIGURE_DPI = 120
 
@@ -33,7 +34,8 @@ def save_figures(
     test_annotated: np.ndarray | None = None,
 ) -> list[Path]:
     """Write ``sample_efficiency.png``, ``pck_curve.png`` and, given the first test images (``(H, W, 3)``
-    uint8) and the test annotations ``(M, L, 2)``, ``regressed_points.png``. Returns the paths written.
+    uint8) and the test annotations ``(M, L, 2)``, ``regressed_points.png`` and ``matched_landmarks.png``
+    (the raw learned landmark matched to each annotated point, paper Fig. 4). Returns the paths written.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,6 +59,12 @@ def save_figures(
         count = min(len(test_images), len(test_annotated))
         figures["regressed_points.png"] = regressed_points_figure(
             test_images[:count], test_annotated[:count], result.test_predictions[:count]
+        )
+    if test_images is not None and test_annotated is not None and result.test_matched is not None:
+        count = min(len(test_images), len(test_annotated))
+        figures["matched_landmarks.png"] = matched_landmarks_figure(
+            test_images[:count], test_annotated[:count], result.test_matched[:count],
+            point_names=result.point_names,
         )
     return [save_figure(figure, folder / name) for name, figure in figures.items()]
 
