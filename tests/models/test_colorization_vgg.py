@@ -97,7 +97,7 @@ def test_folded_network_equals_conv_then_batchnorm(h5_file, layers):
     network.load_state_dict(state)
     images = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     outputs = network(images)
-    x = (images.double().mean(dim=1, keepdim=True) - 114.451 / 255)  # the released input
+    x = images.double().mean(dim=1, keepdim=True) - 114.451 / 255  # the released input
     conv1_2 = reference_block(x, layers, ("conv1_1", "conv1_2"))
     conv2_2 = reference_block(F.max_pool2d(conv1_2, 2), layers, ("conv2_1", "conv2_2"))
     torch.testing.assert_close(outputs["conv1_2"].double(), conv1_2, rtol=1e-4, atol=1e-5)

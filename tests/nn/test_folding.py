@@ -56,7 +56,9 @@ def test_wrong_statistics_shape_raises():
 
 def test_fold_batchnorms_in_sequentials_keeps_outputs_and_indices():
     generator = torch.Generator().manual_seed(1)
-    inner = nn.Sequential(nn.Conv2d(4, 6, 1, bias=False), _trained_batchnorm(6, generator).float(), nn.ReLU6())
+    inner = nn.Sequential(
+        nn.Conv2d(4, 6, 1, bias=False), _trained_batchnorm(6, generator).float(), nn.ReLU6()
+    )
     network = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), _trained_batchnorm(4, generator).float(), inner)
     network.eval()
     x = torch.randn(2, 3, 8, 8, generator=generator)
