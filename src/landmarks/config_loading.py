@@ -219,14 +219,19 @@ def validate(config: ExperimentConfig) -> None:
 def _validate_pair_data(config: ExperimentConfig) -> None:
     """The settings of the video and multi-view sources (landmarks.data.pair_sources)."""
     data = config.data
-    pair_sources = ("video-folder", "frame-folders", "multi-view")
-    if data.source in pair_sources and not data.root:
-        what = "an image,group CSV or a folder of per-instance folders" if data.source == "multi-view" else (
-            "a folder of videos" if data.source == "video-folder" else "a folder of frame folders")
-        raise ConfigError(f"'data.root' must name {what} when data.source is '{data.source}'")
+    roots = {  # what data.root names for each pair source
+        "video-folder": "a folder of videos",
+        "frame-folders": "a folder of frame folders",
+        "multi-view": "an image,group CSV or a folder of per-instance folders",
+    }
+    pair_sources = tuple(roots)
+    if data.source in roots and not data.root:
+        raise ConfigError(f"'data.root' must name {roots[data.source]} when data.source is '{data.source}'")
     low, high = data.frame_gap
     if not 1 <= low <= high:
-        raise ConfigError(f"'data.frame_gap' must be [min, max] frames with 1 <= min <= max, got [{low}, {high}]")
+        raise ConfigError(
+            f"'data.frame_gap' must be [min, max] frames with 1 <= min <= max, got [{low}, {high}]"
+        )
     if data.boxes and data.source not in ("video-folder", "frame-folders"):
         raise ConfigError(f"'data.boxes' crops video frames: it needs data.source video-folder or "
                           f"frame-folders, got '{data.source}'")

@@ -54,13 +54,16 @@ def test_warping_a_pair_of_one_image_is_the_still_image_pair():
     assert torch.equal(other.target, expected.target) and other.source.abs().max() == 0
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    (["data.source=video-folder"], "'data.root' must name a folder of videos"),
-    (["data.source=multi-view"], "image,group CSV"),
-    (["data.source=frame-folders", "data.root=x", "data.frame_gap=[5, 3]"], "1 <= min <= max"),
-    (["data.source=image-folder", "data.root=x", "data.boxes=b.csv"], "'data.boxes' crops video frames"),
-    (["pairs.warp_video_pairs=true"], "'pairs.warp_video_pairs' warps ready pairs"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["data.source=video-folder"], "'data.root' must name a folder of videos"),
+        (["data.source=multi-view"], "image,group CSV"),
+        (["data.source=frame-folders", "data.root=x", "data.frame_gap=[5, 3]"], "1 <= min <= max"),
+        (["data.source=image-folder", "data.root=x", "data.boxes=b.csv"], "'data.boxes' crops video frames"),
+        (["pairs.warp_video_pairs=true"], "'pairs.warp_video_pairs' warps ready pairs"),
+    ],
+)
 def test_config_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):
         load_config(None, overrides)

@@ -68,7 +68,9 @@ def test_the_index_is_cached_and_reused_without_decoding(tmp_path, videos, monke
 
 def test_bad_and_short_videos_are_reported_and_skipped(tmp_path, videos, caplog):
     root = collection(tmp_path / "videos", videos)
-    (root / "noise.mp4").write_bytes(np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    (root / "noise.mp4").write_bytes(
+        np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    )
     cut = videos.write_coded(root / "cut.mkv", 4, 40)
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
     videos.write_coded(root / "short.mkv", 3, 3)
@@ -156,16 +158,21 @@ def test_videos_without_boxes_are_skipped(tmp_path, videos):
     csv_path.write_text("video,frame,x0,y0,x1,y1\nv0.mkv,0,0,0,7,7\n")
     for number in range(2):
         videos.write_coded(tmp_path / "data" / f"v{number}.mkv", number, 8)
-    usable, skipped = select_videos(index_videos(tmp_path / "data", "video-files"), (3, 5), read_boxes(csv_path))
+    usable, skipped = select_videos(
+        index_videos(tmp_path / "data", "video-files"), (3, 5), read_boxes(csv_path)
+    )
     assert [v.name for v in usable] == ["v0.mkv"] and skipped[0].name == "v1.mkv"
     assert "no boxes" in skipped[0].problem
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("video,frame,x0,y0,x1\n", "lacks column"),
-    ("video,frame,x0,y0,x1,y1\nv,1,5,5,2,9\n", "line 2: need"),
-    ("video,frame,x0,y0,x1,y1\nv,one,0,0,1,1\n", "line 2: frame must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("video,frame,x0,y0,x1\n", "lacks column"),
+        ("video,frame,x0,y0,x1,y1\nv,1,5,5,2,9\n", "line 2: need"),
+        ("video,frame,x0,y0,x1,y1\nv,one,0,0,1,1\n", "line 2: frame must be an integer"),
+    ],
+)
 def test_bad_boxes_csv_is_a_data_error(tmp_path, text, message):
     (tmp_path / "boxes.csv").write_text(text)
     with pytest.raises(DataError, match=message):

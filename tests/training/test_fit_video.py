@@ -26,9 +26,16 @@ def test_fit_on_a_video_folder(tmp_path, training, caplog):
     root = tmp_path / "videos"
     root.mkdir()
     write_videos(root)
-    run = training.fit(tmp_path / "run", "data.validation_count=4", "data.frame_gap=[2, 6]",
-                       "pairs.warp_video_pairs=true", "trainer.max_steps=3", "trainer.log_every=1",
-                       "trainer.val_every=3", options=("--data", "video-folder", "--data-root", str(root)))
+    run = training.fit(
+        tmp_path / "run",
+        "data.validation_count=4",
+        "data.frame_gap=[2, 6]",
+        "pairs.warp_video_pairs=true",
+        "trainer.max_steps=3",
+        "trainer.log_every=1",
+        "trainer.val_every=3",
+        options=("--data", "video-folder", "--data-root", str(root)),
+    )
     assert "skipped 1 of 4 videos" in caplog.text and "broken.mp4" in caplog.text
     checkpoint = training.checkpoint(run / "checkpoints" / "last.ckpt")
     assert checkpoint["global_step"] == 3

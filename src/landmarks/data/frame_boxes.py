@@ -82,11 +82,17 @@ def _parse_row(path: Path, line: int, row: dict) -> tuple[int, float, float, flo
         frame = int(row["frame"])
         x0, y0, x1, y1 = (float(row[c]) for c in COLUMNS[2:])
     except (TypeError, ValueError):
-        raise DataError(path, f"line {line}: frame must be an integer and x0, y0, x1, y1 numbers, got "
-                              f"{[row.get(c) for c in COLUMNS[1:]]}") from None
+        raise DataError(
+            path,
+            f"line {line}: frame must be an integer and x0, y0, x1, y1 numbers, got "
+            f"{[row.get(c) for c in COLUMNS[1:]]}",
+        ) from None
     if frame < 0 or x1 < x0 or y1 < y0:
-        raise DataError(path, f"line {line}: need frame >= 0, x0 <= x1 and y0 <= y1, got "
-                              f"frame {frame}, box ({x0}, {y0}, {x1}, {y1})")
+        raise DataError(
+            path,
+            f"line {line}: need frame >= 0, x0 <= x1 and y0 <= y1, got "
+            f"frame {frame}, box ({x0}, {y0}, {x1}, {y1})",
+        )
     return frame, x0, y0, x1, y1
 
 
@@ -106,5 +112,7 @@ def crop_box(image: np.ndarray, box: np.ndarray) -> np.ndarray:
     top, bottom = max(y0, 0), min(y1, height - 1)
     left, right = max(x0, 0), min(x1, width - 1)
     if top <= bottom and left <= right:
-        crop[top - y0 : bottom - y0 + 1, left - x0 : right - x0 + 1] = image[top : bottom + 1, left : right + 1]
+        crop[top - y0 : bottom - y0 + 1, left - x0 : right - x0 + 1] = image[
+            top : bottom + 1, left : right + 1
+        ]
     return crop

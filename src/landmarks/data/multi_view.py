@@ -78,7 +78,9 @@ def find_view_groups(root: str | Path, *, report: bool = True) -> list[ViewGroup
 def _groups_from_folders(root: Path) -> dict[str, list[Path]]:
     groups = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        groups[folder.name] = [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+        groups[folder.name] = [
+            p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        ]
     return groups
 
 
@@ -87,7 +89,9 @@ def _groups_from_csv(path: Path) -> dict[str, list[Path]]:
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
         if not {"image", "group"} <= set(reader.fieldnames or []):
-            raise DataError(path, f"a multi-view index CSV needs the columns image,group; got {reader.fieldnames}")
+            raise DataError(
+                path, f"a multi-view index CSV needs the columns image,group; got {reader.fieldnames}"
+            )
         for line, row in enumerate(reader, start=2):
             if not row["image"] or row["group"] in (None, ""):
                 raise DataError(path, f"line {line}: empty image or group")
@@ -111,8 +115,14 @@ class MultiViewPairs(Dataset):
         seed: None for fresh pairs every epoch (training); an integer for fixed pairs (validation).
     """
 
-    def __init__(self, groups: Sequence[ViewGroup], spec: ResizeSpec, *, warp: TpsPairMaker | None = None,
-                 seed: int | None = None):
+    def __init__(
+        self,
+        groups: Sequence[ViewGroup],
+        spec: ResizeSpec,
+        *,
+        warp: TpsPairMaker | None = None,
+        seed: int | None = None,
+    ):
         if not groups or any(len(g.paths) < 2 for g in groups):
             raise ValueError("MultiViewPairs needs one or more groups, each of two or more images")
         self.groups = tuple(groups)
@@ -141,8 +151,11 @@ class MultiViewPairs(Dataset):
                 source, target = (load_image(group.paths[i]) for i in pair)
             except DataError as error:
                 self.read_failures += 1
-                logger.warning("%s -- using a pair of another group instead (%d unreadable so far)",
-                               error, self.read_failures)
+                logger.warning(
+                    "%s -- using a pair of another group instead (%d unreadable so far)",
+                    error,
+                    self.read_failures,
+                )
                 continue
             item = pair_item(source, target, self.spec, self.warp, generator)
             return {**item, "group": number, "images": torch.tensor(pair)}

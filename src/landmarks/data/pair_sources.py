@@ -21,9 +21,10 @@ from landmarks.data.multi_view import MultiViewPairs, find_view_groups
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.skipped import report_skipped
 from landmarks.data.tps_pairs import build_pair_maker
+from landmarks.data.video_files import VIDEO_SUFFIXES
 from landmarks.data.video_index import index_videos
 from landmarks.data.video_pairs import VideoPairs, select_videos
-from landmarks.errors import ConfigError
+from landmarks.errors import ConfigError, DataError
 
 PAIR_SOURCES = ("video-folder", "frame-folders", "multi-view")
 VIDEO_LAYOUTS = {"video-folder": "video-files", "frame-folders": "frame-folders"}
@@ -78,6 +79,15 @@ def build_pair_dataset(
 
 def _usable_videos(config: DataConfig, *, report: bool):
     index = index_videos(config.root, VIDEO_LAYOUTS[config.source])
+    if index.total == 0:
+        looked_for = (
+            f"video files ({', '.join(VIDEO_SUFFIXES)})"
+            if config.source == "video-folder"
+            else "folders holding image files"
+        )
+        raise DataError(
+            config.root, f"found no {looked_for} under this folder (data.source '{config.source}')"
+        )
     boxes = read_boxes(config.boxes) if config.boxes else None
     videos, skipped = select_videos(index, tuple(config.frame_gap), boxes)
     if report:

@@ -41,7 +41,9 @@ def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConf
     return ImageFolder(config.root, _resize_spec(config, image_size), paths=train)
 
 
-def build_validation_dataset(config: DataConfig, image_size: int, pairs: PairsConfig | None = None) -> Dataset | None:
+def build_validation_dataset(
+    config: DataConfig, image_size: int, pairs: PairsConfig | None = None
+) -> Dataset | None:
     """The held-out validation images (see the module's "Splits"), or None if there are none to spare."""
     if config.validation_count <= 0:
         return None

@@ -84,7 +84,10 @@ class TpsPairMaker:
         return self.warp_pair(images, images, generator)
 
     def warp_pair(
-        self, source_images: torch.Tensor, target_images: torch.Tensor, generator: torch.Generator | None = None
+        self,
+        source_images: torch.Tensor,
+        target_images: torch.Tensor,
+        generator: torch.Generator | None = None,
     ) -> TpsPair:
         """Warp an existing pair (two video frames, two views) as a still image is warped.
 
@@ -101,7 +104,8 @@ class TpsPairMaker:
         if not images.is_floating_point():
             raise ValueError(f"images must be float in [0, 1], got dtype {images.dtype}")
         if source_images.shape != images.shape:
-            raise ValueError(f"source {tuple(source_images.shape)} and target {tuple(images.shape)} differ in shape")
+            shapes = f"source {tuple(source_images.shape)} and target {tuple(images.shape)}"
+            raise ValueError(f"{shapes} differ in shape")
         batch, _, height, width = images.shape
         target_grid = self._warp_grid(self.target_warp, images, generator)  # (B, H, W, 2)
         source_grid = self._warp_grid(self.source_warp, images, generator)  # (B, H, W, 2)

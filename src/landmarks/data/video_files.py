@@ -68,14 +68,24 @@ class FrameTimeline:
         return self.pts[index] if self.pts is not None else self.start + index * self.step
 
     def to_json(self) -> dict:
-        return {"count": self.count, "start": self.start, "step": self.step,
-                "pts": None if self.pts is None else list(self.pts), "seekable": self.seekable}
+        return {
+            "count": self.count,
+            "start": self.start,
+            "step": self.step,
+            "pts": None if self.pts is None else list(self.pts),
+            "seekable": self.seekable,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> FrameTimeline:
         pts = data.get("pts")
-        return cls(count=data["count"], start=data["start"], step=data["step"],
-                   pts=None if pts is None else tuple(pts), seekable=data["seekable"])
+        return cls(
+            count=data["count"],
+            start=data["start"],
+            step=data["step"],
+            pts=None if pts is None else tuple(pts),
+            seekable=data["seekable"],
+        )
 
 
 def probe_video(path: str | Path) -> FrameTimeline:
@@ -92,8 +102,9 @@ def probe_video(path: str | Path) -> FrameTimeline:
     with _open(path) as container:
         stream = _video_stream(container, path)
         try:
-            packets = [(p.pts if p.pts is not None else p.dts, p.duration) for p in container.demux(stream)
-                       if p.size]
+            packets = [
+                (p.pts if p.pts is not None else p.dts, p.duration) for p in container.demux(stream) if p.size
+            ]
         except (av.FFmpegError, OSError) as error:
             raise DataError(path, f"video data is corrupt after the header ({_describe(error)})") from None
         declared_frames = stream.frames
@@ -103,8 +114,9 @@ def probe_video(path: str | Path) -> FrameTimeline:
         raise DataError(path, "video stream holds no frames")
     timeline = FrameTimeline.from_timestamps([pts for pts, _ in packets])
     if declared_frames and timeline.count < declared_frames:
-        raise DataError(path, f"truncated: {timeline.count} frames of the {declared_frames} its header "
-                              f"declares")
+        raise DataError(
+            path, f"truncated: {timeline.count} frames of the {declared_frames} its header declares"
+        )
     if timeline.seekable and declared_seconds and time_base:
         _check_duration(path, timeline, packets, float(time_base), declared_seconds)
     read_video_frames(path, timeline, sorted({0, timeline.count - 1}))
@@ -140,8 +152,10 @@ def read_video_frames(path: str | Path, timeline: FrameTimeline, indices: Sequen
             raise DataError(path, f"cannot decode frames {wanted} ({_describe(error)})") from None
     missing = [index for index in wanted if index not in frames]
     if missing:
-        raise DataError(path, f"frame(s) {missing} of {timeline.count} could not be decoded "
-                              f"(the stream ended or skipped them)")
+        raise DataError(
+            path,
+            f"frame(s) {missing} of {timeline.count} could not be decoded (the stream ended or skipped them)",
+        )
     return [frames[index] for index in indices]
 
 
@@ -204,8 +218,9 @@ def _check_duration(path: Path, timeline: FrameTimeline, packets, time_base: flo
     frame_seconds = span / timeline.count
     tolerance = max(TRUNCATION_TOLERANCE_FRAMES * frame_seconds, 0.01 * declared)
     if span + tolerance < declared:
-        raise DataError(path, f"truncated: the frames end at {span:.2f} s of the {declared:.2f} s its "
-                              f"header declares")
+        raise DataError(
+            path, f"truncated: the frames end at {span:.2f} s of the {declared:.2f} s its header declares"
+        )
 
 
 def _describe(error: Exception) -> str:

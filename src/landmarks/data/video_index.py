@@ -112,8 +112,11 @@ def natural_key(name: str) -> list:
 
 def _find(root: Path, layout: Layout) -> list[Path]:
     if layout == "video-files":
-        return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file()
-                      and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in root.rglob("*")
+            if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
     folders = {p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
     return sorted(folders)
 
@@ -126,8 +129,10 @@ def _stamp(path: Path) -> list[int]:
 
 def _probe(path: Path, layout: Layout) -> dict:
     if layout == "frame-folders":
-        files = sorted((p.name for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
-                       key=natural_key)
+        files = sorted(
+            (p.name for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+            key=natural_key,
+        )
         unreadable = [name for name in {files[0], files[-1]} if not readable_header(path / name)]
         if unreadable:
             return {"problem": f"unreadable frame file(s) {sorted(unreadable)}"}
@@ -144,7 +149,9 @@ def _to_index(root: Path, layout: Layout, entries: dict) -> VideoIndex:
         if "problem" in entry:
             problems[name] = entry["problem"]
         elif "frames" in entry:
-            videos.append(IndexedVideo(name, root / name, len(entry["frames"]), frame_files=tuple(entry["frames"])))
+            videos.append(
+                IndexedVideo(name, root / name, len(entry["frames"]), frame_files=tuple(entry["frames"]))
+            )
         else:
             timeline = FrameTimeline.from_json(entry["timeline"])
             videos.append(IndexedVideo(name, root / name, timeline.count, timeline=timeline))

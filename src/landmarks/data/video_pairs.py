@@ -69,8 +69,12 @@ def select_videos(
     usable = []
     for video in index.videos:
         if video.frame_count < gap[0] + 1:
-            skipped.append(Skipped(video.name, f"too short: {video.frame_count} frame(s), a gap of "
-                                               f"{gap[0]} needs {gap[0] + 1}"))
+            skipped.append(
+                Skipped(
+                    video.name,
+                    f"too short: {video.frame_count} frame(s), a gap of {gap[0]} needs {gap[0] + 1}",
+                )
+            )
         elif boxes is not None and video.name not in boxes.videos:
             skipped.append(Skipped(video.name, "no boxes for it in the boxes CSV"))
         else:
@@ -113,7 +117,9 @@ class VideoPairs(Dataset):
             raise ValueError("VideoPairs needs at least one video")
         short = [v.name for v in videos if v.frame_count < gap[0] + 1]
         if short:
-            raise ValueError(f"videos shorter than {gap[0] + 1} frames (filter with select_videos): {short[:5]}")
+            raise ValueError(
+                f"videos shorter than {gap[0] + 1} frames (filter with select_videos): {short[:5]}"
+            )
         self.videos = tuple(videos)
         self.spec, self.gap, self.boxes, self.warp, self.seed = spec, gap, boxes, warp, seed
         self._ends = list(accumulate(v.frame_count for v in self.videos))
@@ -135,15 +141,23 @@ class VideoPairs(Dataset):
                 source, target = self._load(video, frames)
             except DataError as error:
                 self.read_failures += 1
-                logger.warning("%s -- using a pair of another video instead (%d unreadable so far)",
-                               error, self.read_failures)
+                logger.warning(
+                    "%s -- using a pair of another video instead (%d unreadable so far)",
+                    error,
+                    self.read_failures,
+                )
                 continue
             item = pair_item(source, target, self.spec, self.warp, generator)
             return {**item, "video": number, "frames": torch.tensor(frames)}
-        raise DataError(self.videos[0].path.parent, f"no frame pair of {len(self.videos)} videos could be read")
+        raise DataError(
+            self.videos[0].path.parent, f"no frame pair of {len(self.videos)} videos could be read"
+        )
 
     def _load(self, video: IndexedVideo, frames: tuple[int, int]) -> list[np.ndarray]:
         images = read_frames(video, frames)
         if self.boxes is None:
             return images
-        return [crop_box(image, self.boxes.box(video.name, frame)) for image, frame in zip(images, frames, strict=True)]
+        return [
+            crop_box(image, self.boxes.box(video.name, frame))
+            for image, frame in zip(images, frames, strict=True)
+        ]
