@@ -91,7 +91,8 @@ def _detect(args: argparse.Namespace) -> int:
     detector = load_detector(args.model, device=args.device, regressor=args.regressor)
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
                            batch_size=args.batch_size, model_name=str(args.model))
-    print(f"{summary.frames} images and frames from {summary.files} files: {args.output}")
+    print(f"landmarks of {summary.frames} images and video frames ({summary.files} files): "
+          f"{args.output}/landmarks.csv, landmarks.json")
     if summary.skipped:
         print(f"landmarks detect: skipped {len(summary.skipped)} file(s) that could not be read "
               "(listed above and in landmarks.json)", file=sys.stderr)

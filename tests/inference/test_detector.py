@@ -11,8 +11,7 @@ import landmarks
 from landmarks.data.images import load_image
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.errors import DataError, LandmarksError
-from landmarks.evaluation.evaluate_model import keypoint_function
-from landmarks.evaluation.extract import extract_landmarks
+from landmarks.evaluation.extract import extract_landmarks, keypoint_function
 from landmarks.inference import LandmarkDetector
 from landmarks.models.checkpoint import load_trained_model
 

@@ -18,9 +18,8 @@ import numpy as np
 import torch
 
 from landmarks.data.images import load_image
-from landmarks.data.preprocess import ResizeSpec
 from landmarks.evaluation.annotations import AnnotationSet
-from landmarks.evaluation.extract import extract_landmarks
+from landmarks.evaluation.extract import extract_landmarks, keypoint_function, resize_spec
 from landmarks.evaluation.protocol import PAPER_PCK_DISTANCE, EvaluationResult, evaluate
 from landmarks.evaluation.report import save_figures, save_result
 from landmarks.evaluation.saved_regressor import FILE_NAME as REGRESSOR_FILE
@@ -42,22 +41,6 @@ class ProtocolOptions:
     ridge: bool = False
     draws: int = 10
     seed: int = 0
-
-
-def resize_spec(trained: TrainedModel) -> ResizeSpec:
-    """How the run brought its training images to the model's input size."""
-    data = trained.config.data
-    return ResizeSpec(trained.config.model.image_size, data.resize, data.resize_to)
-
-
-def keypoint_function(model: LandmarkModel, device: str | torch.device):
-    """``images (B, 3, S, S) in [0, 1] -> keypoints (B, K, 2) in [-1, 1]`` with the detector alone."""
-    model = model.to(device).eval()
-
-    def keypoints(images: torch.Tensor) -> torch.Tensor:
-        return model.detect(images.to(device)).keypoints
-
-    return keypoints
 
 
 def untrained_model(trained: TrainedModel) -> LandmarkModel:

@@ -1,10 +1,14 @@
-"""Running a frozen detector over images and mapping its landmarks back to each image's own pixels."""
+"""Running a frozen detector over images and mapping its landmarks back to each image's own pixels.
+
+Kept light (no scikit-learn, no matplotlib): ``landmarks.load`` and ``landmarks detect`` use it too.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -15,7 +19,27 @@ from landmarks.data.preprocess import ResizeSpec, fit_to_model
 from landmarks.evaluation.errors import EvaluationError
 from landmarks.geometry.coordinates import normalized_to_pixels
 
+if TYPE_CHECKING:
+    from landmarks.models.checkpoint import TrainedModel
+    from landmarks.models.landmark_model import LandmarkModel
+
 KeypointFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+def resize_spec(trained: TrainedModel) -> ResizeSpec:
+    """How the run brought its training images to the model's input size."""
+    data = trained.config.data
+    return ResizeSpec(trained.config.model.image_size, data.resize, data.resize_to)
+
+
+def keypoint_function(model: LandmarkModel, device: str | torch.device) -> KeypointFn:
+    """``images (B, 3, S, S) in [0, 1] -> keypoints (B, K, 2) in [-1, 1]`` with the detector alone."""
+    model = model.to(device).eval()
+
+    def keypoints(images: torch.Tensor) -> torch.Tensor:
+        return model.detect(images.to(device)).keypoints
+
+    return keypoints
 
 
 def extract_landmarks(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,11 +25,12 @@ from torch import nn
 
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.errors import LandmarksError, WeightsError
-from landmarks.evaluation.evaluate_model import keypoint_function, resize_spec
-from landmarks.evaluation.extract import extract_landmarks
-from landmarks.evaluation.saved_regressor import SavedRegressor, load_regressor
+from landmarks.evaluation.extract import extract_landmarks, keypoint_function, resize_spec
 from landmarks.inference.image_input import ImageLike, image_list
 from landmarks.models.checkpoint import load_trained_model
+
+if TYPE_CHECKING:  # the regressor brings scikit-learn: imported only when one is loaded
+    from landmarks.evaluation.saved_regressor import SavedRegressor
 
 
 class LandmarkDetector:
@@ -103,7 +105,11 @@ def load_detector(path: str | Path, *, device: str | torch.device = "cpu",
     """A :class:`LandmarkDetector` from a run folder, a checkpoint, or an export (folder or
     ``model.safetensors``), with the regressor file ``regressor`` if given."""
     trained = load_trained_model(path)
-    saved = None if regressor is None else load_regressor(regressor)
+    saved = None
+    if regressor is not None:
+        from landmarks.evaluation.saved_regressor import load_regressor
+
+        saved = load_regressor(regressor)
     return LandmarkDetector(trained.model, resize_spec(trained), device=device, regressor=saved,
                             num_landmarks=trained.config.model.num_landmarks)
 
