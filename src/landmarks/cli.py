@@ -17,9 +17,14 @@ OVERRIDES_HELP = "config overrides as dotted.key=value, e.g. model.num_landmarks
 
 def _fit(args: argparse.Namespace) -> None:
     from landmarks.config_loading import load_config
+    from landmarks.datasets import is_dataset, protocol_preprocessing
     from landmarks.training.fit import fit, resolve_resume, resume_config
 
     overrides = list(args.overrides)
+    if args.data is not None and not args.resume and is_dataset(args.data):
+        # the dataset's protocol preprocessing first, so that the user's own overrides win
+        size = load_config(args.config or "default", overrides).model.image_size
+        overrides = protocol_preprocessing(args.data).overrides(size) + overrides
     if args.data is not None:
         overrides.append(f"data.source={args.data}")
     if args.data_root is not None:
@@ -70,7 +75,16 @@ def _evaluate(args: argparse.Namespace) -> None:
             return None
         return read_annotations(csv_path, args.root if args.root is not None else csv_path.parent)
 
-    eyes = None if args.no_normalise else tuple(int(i) for i in args.eyes.split(","))
+    splits = _dataset_splits(args)
+    train = annotations(args.train) if args.train is not None else splits and splits.train
+    test = annotations(args.test) if args.test is not None else splits and splits.test
+    val = annotations(args.val) if args.val is not None else splits and splits.val
+    if train is None or test is None:
+        raise LandmarksError("give --dataset NAME --data-root DIR, or --train and --test annotation CSVs")
+    eyes = splits.eye_indices if splits is not None and args.eyes is None else (0, 1)
+    if args.eyes is not None:
+        eyes = tuple(int(i) for i in args.eyes.split(","))
+    eyes = None if args.no_normalise else eyes
     if eyes is not None and len(eyes) != 2:
         raise LandmarksError(f"--eyes takes two point indices like 0,1, got {args.eyes}")
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
@@ -78,11 +92,21 @@ def _evaluate(args: argparse.Namespace) -> None:
     # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
     output = args.output or run_dir / "evaluation"
-    result = evaluate_checkpoint(args.checkpoint, train=annotations(args.train), test=annotations(args.test),
-                                 val=annotations(args.val), options=options, output_dir=output,
-                                 device=args.device, batch_size=args.batch_size)
+    result = evaluate_checkpoint(args.checkpoint, train=train, test=test, val=val, options=options,
+                                 output_dir=output, device=args.device, batch_size=args.batch_size)
     print(result.table())
     print(f"results and figures: {output}")
+
+
+def _dataset_splits(args: argparse.Namespace):
+    """The evaluation splits of ``--dataset`` under ``--data-root``, or None without ``--dataset``."""
+    if args.dataset is None:
+        if args.data_root is not None:
+            raise LandmarksError("--data-root needs --dataset NAME")
+        return None
+    from landmarks.datasets import open_dataset
+
+    return open_dataset(args.dataset, args.data_root).evaluation_splits()
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -143,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Train detector, encoder and generator on image pairs.")
     fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...)")
     fit.add_argument("--data", help="training source (synthetic-faces, image-folder, video-folder, "
-                                    "frame-folders, multi-view)")
+                                    "frame-folders, multi-view) or a dataset name (celeba, aflw, svhn, "
+                                    "smallnorb-car, bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
     fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
@@ -171,15 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a linear map from the K learned landmarks to annotated points on a training "
                     "set and report errors on a test set, with baselines, PCK and sample efficiency.")
     evaluate.add_argument("checkpoint", type=Path, help="checkpoint file, or a run folder (its last.ckpt)")
-    evaluate.add_argument("--train", type=Path, required=True, help="annotation CSV for fitting the map")
-    evaluate.add_argument("--test", type=Path, required=True, help="annotation CSV for reporting errors")
+    evaluate.add_argument("--dataset", help="a named dataset's evaluation splits instead of CSVs "
+                                            "(celeba: MAFL, aflw, bbc-pose; docs/datasets.md)")
+    evaluate.add_argument("--data-root", type=Path, help="the folder of --dataset, as distributed")
+    evaluate.add_argument("--train", type=Path, help="annotation CSV for fitting the map "
+                                                     "(instead of --dataset's)")
+    evaluate.add_argument("--test", type=Path, help="annotation CSV for reporting errors "
+                                                    "(instead of --dataset's)")
     evaluate.add_argument("--val", type=Path, help="annotation CSV for choosing the ridge strength")
     evaluate.add_argument("--root", type=Path, help="folder the CSV image paths are relative to "
                                                     "(default: each CSV's own folder)")
     evaluate.add_argument("--output", type=Path, help="folder for metrics and figures "
                                                       "(default: RUN/evaluation)")
-    evaluate.add_argument("--eyes", default="0,1", help="indices of the two points whose distance "
-                                                        "normalises errors (default 0,1: MAFL's eyes)")
+    evaluate.add_argument("--eyes", help="indices of the two points whose distance normalises errors "
+                                         "(default: the dataset's, or 0,1: MAFL's eyes)")
     evaluate.add_argument("--no-normalise", action="store_true",
                           help="no inter-ocular normalisation (bodies): report pixel errors and PCK")
     evaluate.add_argument("--pck-distance", type=float, default=6.0, help="PCK threshold in pixels")
