@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from kornia.color import lab_to_rgb as _kornia_lab_to_rgb
 from kornia.color import rgb_to_lab as _kornia_rgb_to_lab
 
-from landmarks.models.vgg import IMAGENET_MEAN, IMAGENET_STD
+from landmarks.models.loss_networks import IMAGENET_MEAN, IMAGENET_STD
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma, as PIL's convert("L")
 # The gray input is standardised with the ImageNet statistics pushed through the same weights. The
@@ -47,9 +47,9 @@ def _check_rgb(images: torch.Tensor) -> None:
 
 
 def grayscale_input(images: torch.Tensor) -> torch.Tensor:
-    """``(B, 3, H, W)`` sRGB in ``[0, 1]`` -> ``(B, 1, H, W)`` standardised luma ``(Y - GRAY_MEAN) / GRAY_STD``.
+    """``(B, 3, H, W)`` sRGB in ``[0, 1]`` -> ``(B, 1, H, W)`` standardised luma.
 
-    ``Y = 0.299 R + 0.587 G + 0.114 B`` on the sRGB values, in ``[0, 1]``.
+    ``(Y - GRAY_MEAN) / GRAY_STD`` with ``Y = 0.299 R + 0.587 G + 0.114 B`` on the sRGB values (in [0, 1]).
     """
     _check_rgb(images)
     weights = images.new_tensor(GRAY_WEIGHTS).view(1, 3, 1, 1)

@@ -32,7 +32,7 @@ class ColourisationModelConfig:
 
 @dataclass(frozen=True)
 class ColourTargetConfig:
-    """How colours become classification targets (Zhang et al. 2016, see :mod:`~landmarks.colourisation.colour`)."""
+    """How colours become classification targets (Zhang et al. 2016; see colourisation.colour)."""
 
     grid: float = AB_GRID  # ab bin size
     neighbours: int = SOFT_NEIGHBOURS  # nearest bins sharing each pixel's target; 1: hard targets
@@ -68,7 +68,7 @@ DEFAULT_CONFIG = "lossnet-default"
 
 
 def load_lossnet_config(path: str | Path | None = None, overrides: list[str] | None = None) -> LossnetConfig:
-    """Read a YAML config (a file or a shipped name; ``lossnet-default`` when None), apply overrides, check."""
+    """Read a YAML config (a file or shipped name; ``lossnet-default`` if None), apply overrides, check."""
     raw = read_config_dict(path if path is not None else DEFAULT_CONFIG)
     return lossnet_config_from_dict(apply_overrides(raw, overrides or []))
 
@@ -97,13 +97,16 @@ def validate_lossnet_config(config: LossnetConfig) -> None:
     if target.neighbours < 1:
         raise ConfigError(f"'target.neighbours' must be at least 1, got {target.neighbours}")
     if data.source == "image-folder" and not data.root:
-        raise ConfigError("'data.root' must name a folder of images when data.source is 'image-folder' "
-                          "(give --data-root DIR)")
+        raise ConfigError(
+            "'data.root' must name a folder of images when data.source is 'image-folder' "
+            "(give --data-root DIR)"
+        )
     if data.batch_size < 1:
         raise ConfigError(f"'data.batch_size' must be at least 1, got {data.batch_size}")
     if Path(config.output_file).name != config.output_file or not config.output_file:
-        raise ConfigError(f"'output_file' must be a file name (it goes in the run folder), got "
-                          f"{config.output_file!r}")
+        raise ConfigError(
+            f"'output_file' must be a file name (it goes in the run folder), got {config.output_file!r}"
+        )
 
 
 __all__ = [

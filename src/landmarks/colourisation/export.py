@@ -21,11 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+
 from landmarks.colourisation.colour import GRAY_STD, GRAY_WEIGHTS
 from landmarks.colourisation.network import ColourisationNet, vgg_block_channels
 from landmarks.errors import WeightsError
+from landmarks.models.loss_networks import IMAGENET_STD, conv_layer_indices
 from landmarks.nn.folding import fold_batchnorm
-from landmarks.models.vgg import IMAGENET_STD, conv_layer_indices
 
 
 def gray_to_rgb_weight(weight: torch.Tensor) -> torch.Tensor:
@@ -46,8 +47,15 @@ def torchvision_state_dict(net: ColourisationNet) -> dict[str, torch.Tensor]:
     state = {}
     for name, index in indices.items():
         conv, norm = net.trunk[name][0], net.trunk[name][1]
-        weight, bias = fold_batchnorm(conv.weight.detach(), conv.bias.detach(), norm.running_mean,
-                                      norm.running_var, norm.weight.detach(), norm.bias.detach(), norm.eps)
+        weight, bias = fold_batchnorm(
+            conv.weight.detach(),
+            conv.bias.detach(),
+            norm.running_mean,
+            norm.running_var,
+            norm.weight.detach(),
+            norm.bias.detach(),
+            norm.eps,
+        )
         if weight.shape[1] == 1:
             weight = gray_to_rgb_weight(weight)
         state[f"features.{index}.weight"] = weight.float().cpu().contiguous()
@@ -55,7 +63,9 @@ def torchvision_state_dict(net: ColourisationNet) -> dict[str, torch.Tensor]:
     return state
 
 
-def save_loss_network(net: ColourisationNet, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+def save_loss_network(
+    net: ColourisationNet, path: str | Path, metadata: dict[str, str] | None = None
+) -> Path:
     """Write the folded trunk to ``path`` (``.safetensors``; anything else is ``torch.save``'d).
 
     The result loads with ``load_torchvision_vgg(path, net.layout)`` and serves as

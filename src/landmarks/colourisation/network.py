@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from landmarks.models.vgg import VggLayout, conv_layer_indices, expected_shapes
+from landmarks.models.loss_networks import VggLayout, conv_layer_indices, expected_shapes
 
 OUTPUT_STRIDE = 4  # the head predicts at 1/4 of the input resolution (as Zhang et al. 2016)
 
@@ -72,7 +72,7 @@ class ColourisationNet(nn.Module):
     Args:
         layout: ``"vgg16"`` or ``"vgg19"``: the trunk's conv layers, named as torchvision's.
         num_bins: Q, the number of ab bins.
-        hypercolumn_blocks: blocks (1-5) whose last conv feeds the hypercolumn, e.g. ``(2, 3, 4, 5)``.
+        hypercolumn_blocks: blocks (1-5) whose last conv feeds the hypercolumn, e.g. ``(1, 2, 3, 4, 5)``.
         head_width: hidden channels of the per-pixel MLP.
         block_channels: widths of the five blocks; torchvision's by default. Other widths are for
             tests only: such a trunk cannot be saved as a torchvision VGG.
@@ -87,7 +87,7 @@ class ColourisationNet(nn.Module):
         *,
         layout: VggLayout,
         num_bins: int,
-        hypercolumn_blocks: tuple[int, ...] = (2, 3, 4, 5),
+        hypercolumn_blocks: tuple[int, ...] = (1, 2, 3, 4, 5),
         head_width: int = 1024,
         block_channels: tuple[int, ...] | None = None,
         batchnorm_momentum: float = 0.1,

@@ -72,7 +72,7 @@ class ColourisationLearner(L.LightningModule):
 
     # ---------------------------------------------------------------- steps
     def colour_targets(self, images: torch.Tensor) -> torch.Tensor:
-        """``(B, 3, H, W)`` RGB in ``[0, 1]`` -> ``(B, Q, H / 4, W / 4)`` soft targets (float32, no autocast)."""
+        """``(B, 3, H, W)`` RGB in ``[0, 1]`` -> ``(B, Q, H / 4, W / 4)`` soft targets (float32 always)."""
         target = self.config.target
         with torch.autocast(device_type=images.device.type, enabled=False):
             ab = rgb_to_lab(images.float())[:, 1:]  # (B, 2, H, W)
@@ -111,14 +111,16 @@ class ColourisationLearner(L.LightningModule):
     # ---------------------------------------------------------------- optimisation
     def configure_optimizers(self) -> dict[str, Any]:
         optim, max_steps = self.config.optim, self.config.trainer.max_steps
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=optim.lr, betas=optim.adam_betas,
-                                     weight_decay=optim.weight_decay)
+        optimizer = torch.optim.Adam(
+            self.net.parameters(), lr=optim.lr, betas=optim.adam_betas, weight_decay=optim.weight_decay
+        )
         if optim.schedule == "constant":
             return {"optimizer": optimizer}
         # NOTE: over trainer.max_steps as set when the run (or its resumption) starts; a max_minutes
         # budget that ends the run earlier leaves the rate where it got to.
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / max(max_steps, 1), 1.0))))
+            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / max(max_steps, 1), 1.0)))
+        )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 
@@ -126,7 +128,9 @@ def _detached(images: torch.Tensor, logits: torch.Tensor) -> ColourisationSample
     return ColourisationSamples(images[:SAMPLE_ROWS].detach().float(), logits[:SAMPLE_ROWS].detach().float())
 
 
-def colourisation_grid(samples: ColourisationSamples, centres: torch.Tensor, temperature: float) -> np.ndarray:
+def colourisation_grid(
+    samples: ColourisationSamples, centres: torch.Tensor, temperature: float
+) -> np.ndarray:
     """``(H', W', 3)`` uint8 grid, one row per image: gray input | prediction | truth.
 
     The prediction joins the true lightness with the annealed-mean ab of the predicted distribution.

@@ -42,8 +42,13 @@ def build_lossnet_trainer(config: LossnetConfig, run_dir: Path) -> L.Trainer:
     """A Lightning Trainer writing checkpoints, TensorBoard logs and sample images into ``run_dir``."""
     t = config.trainer
     checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="step-{step:07d}", auto_insert_metric_name=False,
-        every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True)
+        dirpath=run_dir / "checkpoints",
+        filename="step-{step:07d}",
+        auto_insert_metric_name=False,
+        every_n_train_steps=t.checkpoint_every,
+        save_top_k=-1,
+        save_last=True,
+    )
     return L.Trainer(
         max_steps=t.max_steps, max_epochs=-1,
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
@@ -94,7 +99,10 @@ def pretrain_lossnet(
             os.environ[RUN_DIR_ENV] = inherited
     weights = run_dir / config.output_file
     if trainer.is_global_zero:
-        metadata = {"trained_by": "landmarks pretrain-lossnet", "steps": str(trainer.global_step),
-                    "input": "RGB in [0, 1], ImageNet-normalised (VggFeatures); sees only its BT.601 gray"}
+        metadata = {
+            "trained_by": "landmarks pretrain-lossnet",
+            "steps": str(trainer.global_step),
+            "input": "RGB in [0, 1], ImageNet-normalised (VggFeatures); sees only its BT.601 gray",
+        }
         save_loss_network(learner.net, weights, metadata)
     return run_dir, weights
