@@ -149,6 +149,16 @@ def _report(args: argparse.Namespace) -> None:
         print(f"landmarks report: warning: image will not show: {problem}", file=sys.stderr)
 
 
+def _track(args: argparse.Namespace) -> None:
+    import landmarks
+    from landmarks.tracking import tracking_figures
+
+    model = landmarks.load(args.model, device=args.device)
+    paths = tracking_figures(model, args.video, args.output, every=args.every, strip_frames=args.frames,
+                             columns=args.columns, max_frames=args.max_frames)
+    print("tracking figures: " + ", ".join(str(path) for path in paths))
+
+
 def _transfer(args: argparse.Namespace) -> None:
     from landmarks.transfer import transfer_figure
 
@@ -276,6 +286,21 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("--show-landmarks", action="store_true", help="draw the targets' landmarks")
     transfer.add_argument("--device", default="cpu")
     transfer.set_defaults(handler=_transfer)
+
+    track = commands.add_parser(
+        "track", help="landmarks through a video: filmstrip and trajectories (paper Fig. 5)",
+        description="Find the learned landmarks of every frame of a video (or a folder of frame images) "
+                    "and draw every n-th frame with its landmarks and each landmark's path over time.")
+    track.add_argument("model", type=Path, help="checkpoint file, run folder, or export folder")
+    track.add_argument("video", type=Path, help="video file, or a folder of frame images (name order)")
+    track.add_argument("--output", type=Path, default=Path("tracking"),
+                       help="folder for filmstrip.png and trajectories.png (default ./tracking)")
+    track.add_argument("--every", type=int, default=1, help="the filmstrip shows every n-th frame")
+    track.add_argument("--frames", type=int, default=8, help="frames in the filmstrip")
+    track.add_argument("--columns", type=int, help="filmstrip frames per row (default: one row)")
+    track.add_argument("--max-frames", type=int, default=3000, help="track at most this many frames")
+    track.add_argument("--device", default="cpu")
+    track.set_defaults(handler=_track)
     return parser
 
 
