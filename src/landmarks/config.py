@@ -80,10 +80,13 @@ class LossConfig:
 class DataConfig:
     """Where training images come from and how they are brought to the model's input size."""
 
-    # video-folder, frame-folders, multi-view: ready pairs of frames or views (docs/data.md)
-    source: Literal["synthetic-faces", "image-folder", "video-folder", "frame-folders", "multi-view"] = (
-        "synthetic-faces"
-    )
+    # video-folder, frame-folders, multi-view: ready pairs of frames or views (docs/data.md);
+    # a dataset name: that dataset as distributed, with its splits (docs/datasets.md)
+    source: Literal[
+        "synthetic-faces", "image-folder", "video-folder", "frame-folders", "multi-view",
+        "celeba", "celeba-released", "aflw", "svhn", "bbc-pose", "human36m", "voxceleb", "smallnorb",
+        "smallnorb-animal", "smallnorb-human", "smallnorb-airplane", "smallnorb-truck", "smallnorb-car",
+    ] = "synthetic-faces"
     root: str | None = None  # folder of images or videos; for "multi-view" also an image,group CSV
     # "stretch": resize to image_size ignoring aspect; "center-crop": shorter side to
     # resize_to (or image_size), then the central square; "stretch-crop": resize_to x resize_to

@@ -69,7 +69,7 @@ def test_view_groups_share_instance_and_lighting(tmp_path):
     split = norb.splits["training"]
     for group in groups:
         assert len(group.indices) == 6 and len(np.unique(group.viewpoints, axis=0)) == 6
-        rows = [train[int(i)]["index"] for i in group.indices]  # positions in the training images
+        rows = group.indices  # positions in the split's image array
         assert len({(split.category[r], split.instance[r], split.lighting[r]) for r in rows}) == 1
         assert {split.category[r] for r in rows} == {CATEGORIES.index("car")}
     assert sorted(groups[0].viewpoints[:, 1].tolist()) == [0, 0, 160, 160, 340, 340]  # degrees
@@ -101,3 +101,20 @@ def test_files_must_agree_on_the_count(tmp_path):
     write_raw(path, 0x1E3D4C54, (3,), np.zeros(3, "<i4"))
     with pytest.raises(DataError, match="categories like the dat file"):
         open_dataset("smallnorb", root).training_images(None)
+
+
+def test_pairs_are_two_views_of_one_group(tmp_path):
+    norb = open_dataset("smallnorb-animal", write_norb(tmp_path / "norb"))
+    spec = norb.preprocessing.spec(SIZE)
+    pairs = norb.training_pairs(spec, split="train", validation_count=4)
+    assert len(pairs) == 24
+    split = norb.splits["training"]
+    for index in range(len(pairs)):
+        item = pairs[index]
+        rows = [round(float(item[key][0, 0, 0]) * 255) for key in ("source", "target")]  # pixel = row
+        assert rows[0] != rows[1]
+        assert len({(split.instance[r], split.lighting[r], split.category[r]) for r in rows}) == 1
+    validation = norb.training_pairs(spec, split="validation", validation_count=4)
+    assert len(validation) == 4
+    first = validation[0]
+    assert all(float((first[k] - validation[0][k]).abs().max()) == 0 for k in ("source", "target"))

@@ -8,6 +8,8 @@ Splits:
     its files to validation, so training always keeps images.
     ``video-folder``, ``frame-folders``, ``multi-view``: ready pairs, split by whole videos or view
     groups (see :mod:`landmarks.data.pair_sources`).
+    A dataset name (``celeba``, ``aflw``, ``bbc-pose``, ...): that dataset's own splits, read as
+    distributed from ``root`` (see :mod:`landmarks.datasets`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from landmarks.data.images import list_images
 from landmarks.data.pair_sources import PAIR_SOURCES, build_pair_dataset
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.synthetic_faces import SyntheticFaces
+from landmarks.datasets import is_dataset
+from landmarks.datasets.training_source import build_dataset_split
 from landmarks.errors import ConfigError
 
 MAX_VALIDATION_SHARE = 0.5  # of a small folder's files
@@ -35,6 +39,8 @@ def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConf
     """
     if config.source in PAIR_SOURCES:
         return build_pair_dataset(config, image_size, split="train", pairs=pairs)
+    if is_dataset(config.source):
+        return build_dataset_split(config, image_size, split="train", pairs=pairs)
     if config.source == "synthetic-faces":
         return SyntheticFaces(config.synthetic_count, image_size, seed=config.synthetic_seed)
     train, _ = _folder_split(config)
@@ -49,6 +55,8 @@ def build_validation_dataset(
         return None
     if config.source in PAIR_SOURCES:
         return build_pair_dataset(config, image_size, split="validation", pairs=pairs)
+    if is_dataset(config.source):
+        return build_dataset_split(config, image_size, split="validation", pairs=pairs)
     if config.source == "synthetic-faces":
         count, seed = config.validation_count, config.synthetic_seed
         return SyntheticFaces(count, image_size, seed=seed, start=config.synthetic_count)

@@ -8,8 +8,8 @@ root folder, and hands the rest of the library the library's own forms:
   :func:`~landmarks.data.preprocess.fit_to_model`;
 - evaluation splits: :class:`~landmarks.evaluation.annotations.AnnotationSet` for train / val / test,
   points in pixels of each original image (:mod:`landmarks.geometry.coordinates`), NaN where missing;
-- for video and multi-view datasets, descriptions of frame sequences or view groups
-  (:mod:`landmarks.datasets.sequences`) from which a pair source samples two images.
+- for video and multi-view datasets, training pairs (two frames of one video, two views of one
+  object) in the item form of :mod:`landmarks.data.pair_items`, by :meth:`PairAdapter.training_pairs`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from torch.utils.data import Dataset
 
 from landmarks.data.preprocess import ResizeSpec
+from landmarks.data.tps_pairs import TpsPairMaker
 from landmarks.errors import ConfigError
 from landmarks.evaluation.annotations import AnnotationSet
 
@@ -68,17 +69,33 @@ class Preprocessing:
 
 
 class DatasetAdapter(Protocol):
-    """One named dataset read from ``root`` (see :mod:`landmarks.datasets.registry`)."""
+    """One named dataset read from ``root`` (see :mod:`landmarks.datasets.registry`).
+
+    ``training_kind`` says what ``landmarks fit`` trains on: ``"images"`` (still images, paired by
+    TPS warps: :meth:`training_images`, :meth:`validation_images`) or ``"pairs"`` (two frames of one
+    video or two views of one object: :meth:`training_pairs`).
+    """
 
     name: str
     root: Path
     preprocessing: Preprocessing
+    training_kind: Literal["images", "pairs"]
 
     def training_images(self, spec: ResizeSpec, validation_count: int = 0) -> Dataset:
         """The training images, without the ``validation_count`` held out by :meth:`validation_images`."""
 
     def validation_images(self, spec: ResizeSpec, count: int) -> Dataset | None:
         """Up to ``count`` held-out images for validation losses and image grids (never trained on)."""
+
+    def training_pairs(
+        self,
+        spec: ResizeSpec,
+        *,
+        split: Literal["train", "validation"],
+        validation_count: int,
+        warp: TpsPairMaker | None = None,
+    ) -> Dataset | None:
+        """Pairs of the ``"train"`` split (fresh each epoch), or ``validation_count`` fixed held-out pairs."""
 
     def evaluation_splits(self) -> EvaluationSplits:
         """The annotated train / val / test splits; :class:`ConfigError` for a dataset without labels."""

@@ -67,6 +67,7 @@ class AFLW:
 
     name = "aflw"
     preprocessing = Preprocessing("stretch")
+    training_kind = "images"
 
     def __init__(self, root: str | Path):
         self.root = Path(root)

@@ -102,11 +102,13 @@ def read_partition(path: Path) -> dict[str, int]:
 class CelebA:
     """CelebA aligned faces with the MAFL evaluation splits (module docstring)."""
 
+    preprocessing = PREPROCESSING
+    training_kind = "images"
+
     def __init__(self, root: str | Path, *, released_split: bool = False):
         self.root = Path(root)
         self.name = "celeba-released" if released_split else "celeba"
         self.released_split = released_split
-        self.preprocessing = PREPROCESSING
         self.image_dir = expect_folder(self.root, IMAGES, "CelebA")
         self._landmarks_file = expect_file(self.root, LANDMARKS, "CelebA")
         self._mafl_files = (

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from landmarks.datasets.adapter import DatasetAdapter
+from landmarks.datasets.adapter import DatasetAdapter, Preprocessing
 from landmarks.datasets.aflw import AFLW
+from landmarks.datasets.bbc_pose import BBCPose
 from landmarks.datasets.celeba import CelebA
+from landmarks.datasets.human36m import Human36M
 from landmarks.datasets.smallnorb import CATEGORIES, SmallNORB
 from landmarks.datasets.svhn import SVHN
+from landmarks.datasets.voxceleb import VoxCeleb
 from landmarks.errors import ConfigError, DataError
 
 DATASETS: dict[str, Callable[[Path], DatasetAdapter]] = {
@@ -20,6 +23,9 @@ DATASETS: dict[str, Callable[[Path], DatasetAdapter]] = {
     "svhn": SVHN,
     "smallnorb": SmallNORB,
     **{f"smallnorb-{category}": partial(SmallNORB, category=category) for category in CATEGORIES},
+    "bbc-pose": BBCPose,
+    "human36m": Human36M,
+    "voxceleb": VoxCeleb,
 }
 
 
@@ -29,6 +35,14 @@ def dataset_names() -> list[str]:
 
 def is_dataset(name: str | None) -> bool:
     return name in DATASETS
+
+
+def protocol_preprocessing(name: str) -> Preprocessing:
+    """How dataset ``name``'s protocol brings images to the model's input (no files needed)."""
+    if name not in DATASETS:
+        raise ConfigError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
+    factory = DATASETS[name]
+    return (factory.func if isinstance(factory, partial) else factory).preprocessing
 
 
 def open_dataset(name: str, root: str | Path | None) -> DatasetAdapter:

@@ -9,7 +9,8 @@ Layout (as distributed, the six files gunzipped; NYU binary matrices, see
                                  elevation 0..8, azimuth 0,2..34 (x10 degrees), lighting 0..5
     ROOT/smallnorb-5x01235x9x18x6x2x96x96-testing-{dat,cat,info}.mat
 
-Training pairs (paper supp. sec. 7): two views of one :class:`~landmarks.datasets.sequences.ViewGroup`,
+Training pairs (paper supp. sec. 7): two views of one
+:class:`~landmarks.datasets.array_view_pairs.ArrayViewGroup`,
 the same instance under the same lighting from different elevation/azimuth. One detector per category:
 ``smallnorb-car`` etc. (``smallnorb`` takes all five). Images are the left camera of each stereo pair;
 training images come from the training file, validation images from the testing file (other instances).
@@ -21,16 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Subset
 
+from landmarks.data.pair_sources import VALIDATION_SEED
 from landmarks.data.preprocess import ResizeSpec
+from landmarks.data.tps_pairs import TpsPairMaker
 from landmarks.datasets.adapter import EvaluationSplits, Preprocessing, no_annotations
+from landmarks.datasets.array_view_pairs import ArrayViewGroup, ArrayViewPairs
 from landmarks.datasets.arrays import ArrayImages
 from landmarks.datasets.files import expect_file
 from landmarks.datasets.norb_binary import read_binary_matrix
-from landmarks.datasets.sequences import ViewGroup
 from landmarks.errors import DataError
 
 FILE_STEMS = {
@@ -86,6 +90,7 @@ class SmallNORB:
     """smallNORB, one category or all (module docstring)."""
 
     preprocessing = Preprocessing("stretch")
+    training_kind = "pairs"
 
     def __init__(self, root: str | Path, category: str | None = None):
         if category is not None and category not in CATEGORIES:
@@ -119,9 +124,9 @@ class SmallNORB:
             else None
         )
 
-    def view_groups(self, split: str = "training") -> list[ViewGroup]:
+    def view_groups(self, split: str = "training") -> list[ArrayViewGroup]:
         """One group per (category, instance, lighting) of the chosen items; ``indices`` are positions
-        among the chosen items, i.e. in :meth:`training_images` for ``training``."""
+        in the split's image array (``splits[split].images[:, CAMERA]``)."""
         data, selected = self.splits[split], self.selected(split)
         keys = np.stack([data.category, data.instance, data.lighting], axis=1)[selected]  # (N, 3)
         groups = []
@@ -129,8 +134,34 @@ class SmallNORB:
             members = selected[(keys == key).all(axis=1)]
             viewpoints = np.stack([data.elevation[members], data.azimuth[members]], axis=1)  # (V, 2)
             name = f"{CATEGORIES[key[0]]}/instance{key[1]}/lighting{key[2]}"
-            groups.append(ViewGroup(name, np.searchsorted(selected, members), viewpoints))
+            groups.append(ArrayViewGroup(name, members, viewpoints))
         return groups
+
+    def training_pairs(
+        self,
+        spec: ResizeSpec,
+        *,
+        split: Literal["train", "validation"],
+        validation_count: int,
+        warp: TpsPairMaker | None = None,
+    ) -> Dataset | None:
+        """Two views of one group: of the training file, or ``validation_count`` fixed pairs of the
+        testing file (other instances)."""
+        if split == "train":
+            return ArrayViewPairs(
+                self.splits["training"].images[:, CAMERA], self.view_groups("training"), spec, warp=warp
+            )
+        if validation_count <= 0:
+            return None
+        pairs = ArrayViewPairs(
+            self.splits["testing"].images[:, CAMERA],
+            self.view_groups("testing"),
+            spec,
+            warp=warp,
+            seed=VALIDATION_SEED,
+        )
+        count = min(validation_count, len(pairs))
+        return Subset(pairs, [int(i * len(pairs) / count) for i in range(count)])
 
     def evaluation_splits(self) -> EvaluationSplits:
         raise no_annotations(self.name)

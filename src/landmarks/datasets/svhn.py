@@ -53,6 +53,7 @@ class SVHN:
 
     name = "svhn"
     preprocessing = Preprocessing("stretch")
+    training_kind = "images"
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
