@@ -19,7 +19,7 @@ from landmarks.errors import DataError, LandmarksError
 from landmarks.figures import save_png
 from landmarks.inference.inputs import expand_inputs, read_frames
 from landmarks.viz.heatmaps import figure_to_array
-from landmarks.viz.tracking import MAX_FRAMES, filmstrip, strip_indices, trajectories_figure
+from landmarks.viz.tracking import MAX_FRAMES, filmstrip, trajectories_figure
 
 MAX_VIDEO_FRAMES = 3000  # frames tracked at most (the first ones): 2 minutes at 25 fps
 BATCH_FRAMES = 32  # frames per forward pass
@@ -41,12 +41,12 @@ def track_video(model, video: str | Path, *, every: int = 1, strip_frames: int |
         ``(T, K, 2)`` pixel ``(x, y)`` of each frame; ``{t: (H, W, 3) uint8}`` the kept frames; the
         video's frames per second (None for a folder of images).
     """
-    kept = set(strip_indices(max_frames or np.iinfo(np.int64).max, every, strip_frames).tolist())
+    _check_counts(every=every, strip_frames=strip_frames, max_frames=max_frames, batch_size=batch_size)
     landmarks, frames, rate = [], {}, None
     batch: list[np.ndarray] = []
     for t, (image, frame_rate) in enumerate(_frames(video, max_frames)):
         rate = frame_rate
-        if t in kept:
+        if t % every == 0 and (strip_frames is None or t // every < strip_frames):  # as in strip_indices
             frames[t] = image
         batch.append(image)
         if len(batch) == batch_size:
@@ -65,9 +65,7 @@ def tracking_figures(model, video: str | Path, folder: str | Path, *, every: int
     ``model`` is a :class:`~landmarks.inference.LandmarkDetector`; see :func:`track_video` for the rest.
     """
     folder = Path(folder)
-    for name, value in {"every": every, "strip_frames": strip_frames, "columns": columns}.items():
-        if value is not None and value < 1:
-            raise LandmarksError(f"{name} must be >= 1, got {value}")
+    _check_counts(columns=columns)
     landmarks, frames, fps = track_video(model, video, every=every, strip_frames=strip_frames,
                                          max_frames=max_frames)
     shown = sorted(frames)
@@ -76,10 +74,14 @@ def tracking_figures(model, video: str | Path, folder: str | Path, *, every: int
     return [save_png(strip, folder / "filmstrip.png"), save_png(paths, folder / "trajectories.png")]
 
 
+def _check_counts(**counts: int | None) -> None:
+    for name, value in counts.items():
+        if value is not None and value < 1:
+            raise LandmarksError(f"{name} must be >= 1, got {value}")
+
+
 def _frames(video: str | Path, max_frames: int | None) -> Iterator[tuple[np.ndarray, object]]:
     """``(frame (H, W, 3) uint8, frames per second or None)`` in order, at most ``max_frames``."""
-    if max_frames is not None and max_frames < 1:
-        raise LandmarksError(f"the number of frames to track must be >= 1, got {max_frames}")
     files, problems = expand_inputs([video])
     if problems:
         raise problems[0]
