@@ -15,6 +15,7 @@ numbers, so there is nothing to evaluate. Videos without a pose file are skipped
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -25,8 +26,7 @@ from torch.utils.data import Dataset
 from landmarks.data.frame_boxes import FrameBoxes
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.tps_pairs import TpsPairMaker
-from landmarks.data.video_files import probe_video
-from landmarks.data.video_index import IndexedVideo
+from landmarks.data.video_index import IndexedVideo, index_videos
 from landmarks.datasets.adapter import EvaluationSplits, Preprocessing, no_annotations
 from landmarks.datasets.files import expect_folder
 from landmarks.datasets.video_sets import video_pairs
@@ -81,19 +81,20 @@ class Human36M:
 
     @cached_property
     def videos(self) -> tuple[list[IndexedVideo], FrameBoxes]:
-        """The training subjects' videos that have poses, and a loose box for each of their frames."""
+        """The training subjects' videos that have poses, and a loose box for each of their frames.
+
+        Videos are indexed (frame counts and timestamps) once and cached, as by ``video-folder``."""
+        index = index_videos(self.root, "video-files")
         videos, boxes = [], {}
-        for subject in self.subjects:
-            for path in sorted((self.root / subject / "Videos").glob("*.mp4")):
-                pose_file = self.root / subject / "MyPoseFeatures/D2_Positions" / f"{path.stem}.cdf"
-                if not pose_file.is_file():
-                    continue
-                name = path.relative_to(self.root).as_posix()
-                timeline = probe_video(path)
-                poses = read_poses(pose_file)
-                count = min(timeline.count, len(poses))  # pose and video frame counts may differ by a few
-                videos.append(IndexedVideo(name, path, count, timeline=timeline))
-                boxes[name] = (np.arange(count), loose_boxes(poses[:count]))
+        for video in index.videos:
+            subject, folder, file_name = (video.name.split("/") + ["", ""])[:3]
+            pose_file = self.root / subject / "MyPoseFeatures/D2_Positions" / f"{Path(file_name).stem}.cdf"
+            if subject not in self.subjects or folder != "Videos" or not pose_file.is_file():
+                continue
+            poses = read_poses(pose_file)
+            count = min(video.frame_count, len(poses))  # pose and video frame counts may differ by a few
+            videos.append(dataclasses.replace(video, frame_count=count))
+            boxes[video.name] = (np.arange(count), loose_boxes(poses[:count]))
         if not videos:
             raise DataError(self.root, f"no video with a pose file for subjects {', '.join(self.subjects)}")
         return videos, FrameBoxes(boxes)
