@@ -115,5 +115,6 @@ def test_result_is_json_safe_and_saved(splits, tmp_path):
         "sample_efficiency.png",
         "pck_curve.png",
         "regressed_points.png",
+        "matched_landmarks.png",
     }
     assert all(path.stat().st_size > 1000 for path in written)
