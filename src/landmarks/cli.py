@@ -118,8 +118,8 @@ def _detect(args: argparse.Namespace) -> int:
     print(f"landmarks of {summary.frames} images and video frames ({summary.files} files): "
           f"{args.output}/landmarks.csv, landmarks.json")
     if summary.skipped:
-        print(f"landmarks detect: skipped {len(summary.skipped)} file(s) that could not be read "
-              "(listed above and in landmarks.json)", file=sys.stderr)
+        print(f"landmarks detect: skipped {len(summary.skipped)} file(s) that could not be read, or not "
+              "wholly (listed above and in landmarks.json)", file=sys.stderr)
         return 1
     return 0
 

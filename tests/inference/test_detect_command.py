@@ -26,8 +26,8 @@ def _learned(row, k=3) -> np.ndarray:
     return np.array([[float(row[f"x{i}"]), float(row[f"y{i}"])] for i in range(k)])
 
 
-def _write_video(path, frames: list[np.ndarray], rate: int = 10) -> None:
-    with av.open(str(path), mode="w") as container:
+def _write_video(path, frames: list[np.ndarray], rate: int = 10, options=None) -> None:
+    with av.open(str(path), mode="w", options=options or {}) as container:
         stream = container.add_stream("mpeg4", rate=rate)
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv420p"
@@ -151,3 +151,18 @@ def test_a_bad_model_is_a_one_line_error(tmp_path, capsys):
     assert main(["detect", str(tmp_path / "no-run"), str(tmp_path / "a.png")]) == 2
     err = capsys.readouterr().err
     assert "no-run" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name, options", [("cut.mp4", {"movflags": "faststart"}), ("cut.mkv", {})])
+def test_a_truncated_video_keeps_its_frames_and_is_reported(checkpoint, tmp_path, capsys, name, options):
+    rng = np.random.default_rng(2)
+    whole = tmp_path / f"whole{name[3:]}"
+    _write_video(whole, [rng.integers(0, 256, (24, 32, 3), np.uint8) for _ in range(20)], options=options)
+    data = whole.read_bytes()
+    (tmp_path / name).write_bytes(data[: int(len(data) * 0.6)])  # a download cut short
+    decodable = len(_decode(tmp_path / name))
+    assert 0 < decodable < 20  # FFmpeg itself decodes what is there without complaint
+    code = main(["detect", str(checkpoint), str(tmp_path / name), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and f"{name}: truncated" in err
+    assert len(_read_csv(tmp_path / "out" / "landmarks.csv")) == decodable

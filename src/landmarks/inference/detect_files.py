@@ -75,7 +75,7 @@ def detect_files(
         overlays = None if overlay_dir is None else stack.enter_context(OverlayWriter(overlay_dir))
         total = count_frames(files) if show else None
         bar = stack.enter_context(tqdm(total=total, desc="detect", unit="frame", disable=not show))
-        for batch in _batches(_frames(files, summary, say), batch_size):
+        for batch in _batches(_frames(files, summary, say, bar), batch_size):
             landmarks = detector.detect([frame.image for frame in batch], batch_size=len(batch))  # (B, K, 2)
             points = None if detector.regressor is None else detector.regress(landmarks)  # (B, L, 2)
             for i, frame in enumerate(batch):
@@ -91,12 +91,14 @@ def detect_files(
     return summary
 
 
-def _frames(files: Sequence[InputFile], summary: DetectSummary, say) -> Iterator[Frame]:
+def _frames(files: Sequence[InputFile], summary: DetectSummary, say, bar) -> Iterator[Frame]:
     for source in files:
         try:
             yield from read_frames(source)
         except DataError as error:
             _skip(summary, error, say)
+            if not source.is_video:
+                bar.update(1)  # the bar counted it (count_frames)
 
 
 def _skip(summary: DetectSummary, error: DataError, say) -> None:

@@ -4,7 +4,7 @@ Inputs are expanded into a list of :class:`InputFile` (folders recursively, sort
 :class:`Frame` at a time: an image file is one frame, a video is decoded with PyAV frame by frame
 (never held in memory as a whole). A file that cannot be read raises
 :class:`~landmarks.errors.DataError` naming it; a video that breaks part-way raises after yielding the
-frames decoded before the break.
+frames decoded before the break, or ends before the length its header declares (truncated).
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import av
 import numpy as np
 
 from landmarks.data.images import IMAGE_SUFFIXES, load_image
+from landmarks.data.video_files import VIDEO_SUFFIXES
 from landmarks.errors import DataError
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+# A video whose decoded frames end this many frame durations (or 1% of its length, if more) before
+# the duration its header declares is reported as truncated (as data/video_files.py does for training).
+TRUNCATION_TOLERANCE_FRAMES = 2
 
 
 @dataclass(frozen=True)
@@ -99,19 +102,40 @@ def _video_frames(source: InputFile) -> Iterator[Frame]:
             raise DataError(path, "file holds no video stream")
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate
+        times: list[float | None] = [None, None]  # first and last frame time, seconds
         try:
             for frame in container.decode(stream):
                 yield Frame(source, index, frame.to_ndarray(format="rgb24"), rate)
+                times = [times[0] if index else frame.time, frame.time]
                 index += 1
         except (av.FFmpegError, OSError) as error:
             raise DataError(path, f"video cannot be decoded after frame {index} "
                                   f"({error.__class__.__name__}: {error})") from None
-    if index == 0:
-        raise DataError(path, "video stream holds no frames")
+        if index == 0:
+            raise DataError(path, "video stream holds no frames")
+        _check_complete(path, container, stream, index, *times)
+
+
+def _check_complete(path: Path, container, stream, count: int, first: float | None, last: float | None
+                    ) -> None:
+    """Raise if fewer frames were decoded than the header declares: FFmpeg stops silently at the end
+    of the data of a truncated file (a broken download, a copy cut short)."""
+    if stream.frames and count < stream.frames:
+        raise DataError(path, f"truncated: decoded {count} of the {stream.frames} frames its header declares")
+    declared = (float(stream.duration * stream.time_base) if stream.duration and stream.time_base
+                else container.duration / av.time_base if container.duration else None)
+    rate = float(stream.average_rate or stream.guessed_rate or 0)
+    if declared is None or first is None or last is None or rate <= 0:
+        return
+    decoded = last - first + 1 / rate
+    if decoded + max(TRUNCATION_TOLERANCE_FRAMES / rate, 0.01 * declared) < declared:
+        raise DataError(path, f"truncated: the frames end at {decoded:.2f} s of the {declared:.2f} s its "
+                              f"header declares")
 
 
 def count_frames(files: Sequence[InputFile]) -> int | None:
-    """Frames the files hold by their headers (one per image), or None if a video does not say."""
+    """Frames the files hold by their headers (one per image, none for a video that does not open),
+    or None if a video does not say. For the progress bar only."""
     total = 0
     for source in files:
         if not source.is_video:
@@ -121,7 +145,7 @@ def count_frames(files: Sequence[InputFile]) -> int | None:
             with av.open(str(source.path)) as container:
                 frames = container.streams.video[0].frames if container.streams.video else 0
         except (av.FFmpegError, OSError, ValueError):
-            frames = 0  # reported when the file is read
+            continue  # unreadable: no frames, and reported when it is read
         if frames <= 0:
             return None
         total += frames
