@@ -1,5 +1,7 @@
 """`landmarks.load(...).detect(images)`: landmarks in each original image's pixels, from any image form."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +155,9 @@ def test_cuda_gives_the_cpu_landmarks(checkpoint):
     image = np.random.default_rng(0).integers(0, 256, (53, 37, 3), np.uint8)
     on_gpu = landmarks.load(checkpoint, device="cuda").detect(image)
     np.testing.assert_allclose(on_gpu, landmarks.load(checkpoint).detect(image), atol=1e-3)
+
+
+def test_import_landmarks_stays_light():
+    code = "import sys, landmarks; assert callable(landmarks.load); print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -1,9 +1,10 @@
 """``landmarks detect``: landmarks of every image and video frame under some paths, written to files.
 
 Frames are read one at a time (:mod:`landmarks.inference.inputs`), detected in batches, and each
-batch's rows written before the next is read, so memory stays flat on any number of images or any
-length of video. A file that cannot be read is reported on one line (the file and the problem) and
-skipped; the rest goes on, and the summary counts the skipped files.
+batch's rows written before the next is read: memory holds one batch of frames (and the K points per
+frame kept for the JSON file), whatever the number of images or the length of a video. A file that
+cannot be read is reported on one line (the file and the problem) and skipped; the rest goes on, and
+the summary counts the skipped files.
 """
 
 from __future__ import annotations
