@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 import torch
 
@@ -10,6 +12,7 @@ from landmarks.config_loading import load_config
 from landmarks.errors import ConfigError, WeightsError
 from landmarks.losses import INITIAL_LAYER_MEANS, build_loss
 from landmarks.losses.build import STANDARD_INITIAL_MEANS, resolve_layers
+from landmarks.models.loss_networks import LOSS_NETWORKS
 
 pytestmark = pytest.mark.filterwarnings("ignore:the .* RANDOM weights")
 
@@ -62,3 +65,8 @@ def test_override_chain_and_missing_file():
         load_config("cpu", ["loss.layers=[input, block1]"])
     with pytest.raises(ConfigError, match="must be one of"):
         load_config("cpu", ["loss.network=resnet50"])
+
+
+def test_config_choices_are_the_built_networks():
+    hint = typing.get_type_hints(LossConfig)["network"]
+    assert set(typing.get_args(hint)) == set(LOSS_NETWORKS) == set(STANDARD_INITIAL_MEANS)
