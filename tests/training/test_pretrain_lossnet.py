@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from safetensors import safe_open
 
 from landmarks.cli import main
@@ -72,13 +73,19 @@ def test_resume_continues_the_same_run(tmp_path, training):
     run = runs / "lossnet"
     # NOTE: no validation at the last step before stopping: with one there, Lightning logs the resumed
     # run's first step one step late (a gap in the curve), as for `landmarks fit`.
-    assert pretrain("--run-dir", str(run), *TINY_LOSSNET, "trainer.max_steps=2", "trainer.val_every=5") == 0
+    # Class rebalancing on: its weights are estimated once and come back with the checkpoint.
+    first = [*TINY_LOSSNET, "trainer.max_steps=2", "trainer.val_every=5", "target.rebalance=0.5"]
+    assert pretrain("--run-dir", str(run), *first) == 0
+    weights = training.checkpoint(run / "checkpoints" / "last.ckpt")["state_dict"]["bin_weights"]
+    assert weights.std() > 0
     assert pretrain("--resume", str(run), "trainer.max_steps=3") == 0
     assert [path.name for path in runs.iterdir()] == ["lossnet"]  # no second run folder
     checkpoint = training.checkpoint(run / "checkpoints" / "last.ckpt")
     assert checkpoint["global_step"] == 3
     adam_steps = {float(s["step"]) for s in checkpoint["optimizer_states"][0]["state"].values()}
     assert adam_steps == {3.0}  # Adam's state came back
+    assert torch.equal(checkpoint["state_dict"]["bin_weights"], weights)
+    assert {"train/loss", "train/cross_entropy"} <= set(training.events(run).Tags()["scalars"])
     assert [step for step, _ in training.scalars(run, "train/loss")] == [0, 1, 2]  # one curve
     with safe_open(str(run / "lossnet.safetensors"), "pt") as handle:
         assert handle.metadata()["steps"] == "3"  # written again at the end

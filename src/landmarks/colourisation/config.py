@@ -38,6 +38,8 @@ class ColourTargetConfig:
     neighbours: int = SOFT_NEIGHBOURS  # nearest bins sharing each pixel's target; 1: hard targets
     sigma: float = SOFT_SIGMA  # Gaussian width of the soft targets, ab units
     temperature: float = ANNEALED_TEMPERATURE  # of the annealed mean shown in the sample images
+    rebalance: float | None = None  # Zhang's class rebalancing lambda (they use 0.5); None: off (Larsson)
+    prior_images: int = 1000  # training images whose colours give the bin distribution for rebalancing
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,10 @@ def validate_lossnet_config(config: LossnetConfig) -> None:
         raise ConfigError(f"'model.head_width' must be at least 1, got {model.head_width}")
     if target.grid <= 0 or target.sigma <= 0 or target.temperature <= 0:
         raise ConfigError("'target.grid', 'target.sigma' and 'target.temperature' must be positive")
+    if target.rebalance is not None and not 0 < target.rebalance <= 1:
+        raise ConfigError(f"'target.rebalance' must be in (0, 1] or null, got {target.rebalance}")
+    if target.prior_images < 1:
+        raise ConfigError(f"'target.prior_images' must be at least 1, got {target.prior_images}")
     if target.neighbours < 1:
         raise ConfigError(f"'target.neighbours' must be at least 1, got {target.neighbours}")
     if data.source == "image-folder" and not data.root:

@@ -25,10 +25,12 @@ from landmarks.colourisation.colour import (
 from landmarks.colourisation.config import LossnetConfig, lossnet_config_from_dict
 from landmarks.colourisation.loss import soft_cross_entropy
 from landmarks.colourisation.network import OUTPUT_STRIDE, ColourisationNet
+from landmarks.colourisation.rebalance import nearest_bin_counts, rebalancing_weights, smoothed_prior
 from landmarks.config_loading import to_dict
 from landmarks.viz.grids import image_grid, tensor_to_uint8
 
 SAMPLE_ROWS = 8  # images shown in each TensorBoard sample grid
+PRIOR_CHUNK = 64  # images converted at once while estimating the colour distribution
 
 
 @dataclass
@@ -54,6 +56,8 @@ class ColourisationLearner(L.LightningModule):
         self.config: LossnetConfig = lossnet_config_from_dict(config)
         target = self.config.target
         self.register_buffer("bin_centres", ab_bin_centres(target.grid), persistent=False)  # (Q, 2)
+        # Class-rebalancing weights (target.rebalance), estimated in setup; saved with checkpoints.
+        self.register_buffer("bin_weights", torch.ones(self.bin_centres.shape[0]))  # (Q,)
         model = self.config.model
         self.net = ColourisationNet(
             layout=model.network, num_bins=self.bin_centres.shape[0],
@@ -69,6 +73,22 @@ class ColourisationLearner(L.LightningModule):
     def setup(self, stage: str) -> None:
         if self.config.trainer.channels_last:
             self.net.to(memory_format=torch.channels_last)
+        if stage == "fit" and self.config.target.rebalance is not None:
+            # Every process computes the same weights (same images); a resumed run then loads its own.
+            self.bin_weights.copy_(self.estimate_bin_weights(self.trainer.datamodule.train_set))
+
+    def estimate_bin_weights(self, dataset) -> torch.Tensor:
+        """``(Q,)`` rebalancing weights from ``target.prior_images`` images spread evenly over ``dataset``."""
+        target = self.config.target
+        count = min(target.prior_images, len(dataset))
+        indices = torch.linspace(0, len(dataset) - 1, count).round().long().tolist()
+        counts = torch.zeros(self.bin_centres.shape[0])
+        for start in range(0, count, PRIOR_CHUNK):
+            images = torch.stack([dataset[i]["image"] for i in indices[start : start + PRIOR_CHUNK]])
+            ab = downsample_ab(rgb_to_lab(images)[:, 1:], images.shape[-1] // OUTPUT_STRIDE)  # as targets
+            counts += nearest_bin_counts(ab, self.bin_centres.cpu())
+        prior = smoothed_prior(counts, self.bin_centres.cpu())
+        return rebalancing_weights(prior, target.rebalance).to(self.bin_weights)
 
     # ---------------------------------------------------------------- steps
     def colour_targets(self, images: torch.Tensor) -> torch.Tensor:
@@ -79,17 +99,26 @@ class ColourisationLearner(L.LightningModule):
             ab = downsample_ab(ab, images.shape[-1] // OUTPUT_STRIDE)  # (B, 2, H/4, W/4)
             return soft_encode_ab(ab, self.bin_centres, target.neighbours, target.sigma)
 
-    def _loss(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _loss(self, images: torch.Tensor, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (rebalanced, if configured) loss and the ``(B, Q, H/4, W/4)`` logits; logs ``stage/...``."""
         gray = grayscale_input(images)  # (B, 1, H, W)
         if self.config.trainer.channels_last:
             gray = gray.contiguous(memory_format=torch.channels_last)
         logits = self.net(gray).logits  # (B, Q, H/4, W/4)
-        return soft_cross_entropy(logits, self.colour_targets(images)), logits
+        targets = self.colour_targets(images)
+        batch_size, sync = images.shape[0], stage == "val"
+        if self.config.target.rebalance is None:
+            loss = soft_cross_entropy(logits, targets)
+        else:
+            loss = soft_cross_entropy(logits, targets, self.bin_weights)
+            plain = soft_cross_entropy(logits.detach(), targets)  # comparable with unbalanced runs
+            self.log(f"{stage}/cross_entropy", plain, sync_dist=sync, batch_size=batch_size)
+        self.log(f"{stage}/loss", loss, prog_bar=True, sync_dist=sync, batch_size=batch_size)
+        return loss, logits
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         images = batch["image"]
-        loss, logits = self._loss(images)
-        self.log("train/loss", loss, prog_bar=True, batch_size=images.shape[0])
+        loss, logits = self._loss(images, "train")
         every = self.config.trainer.image_every
         if every > 0 and self.global_step % every == 0 and self.global_rank == 0:
             self._samples["train"] = _detached(images, logits)
@@ -97,8 +126,7 @@ class ColourisationLearner(L.LightningModule):
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         images = batch["image"]
-        loss, logits = self._loss(images)
-        self.log("val/loss", loss, prog_bar=True, sync_dist=True, batch_size=images.shape[0])
+        loss, logits = self._loss(images, "val")
         if batch_idx == 0:
             self._samples["val"] = _detached(images, logits)
         return loss
