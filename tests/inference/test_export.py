@@ -144,3 +144,16 @@ def test_evaluate_saves_the_regressor_that_detect_uses(checkpoint, tmp_path):
     detector = landmarks.load(checkpoint, regressor=tmp_path / "evaluation" / "regressor.safetensors")
     assert detector.point_names == ("eye", "mouth")
     np.testing.assert_allclose(detector.detect_points(test.paths), result.test_predictions, atol=1e-6)
+
+
+def test_onnx_without_the_onnx_package_is_a_clear_error_before_writing(checkpoint, tmp_path, monkeypatch,
+                                                                       capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    def find_spec(name, *args):
+        return None if name == "onnx" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    assert main(["export", str(checkpoint), "--out", str(tmp_path / "out"), "--onnx"]) == 2
+    assert "landmarks[onnx]" in capsys.readouterr().err and not (tmp_path / "out").exists()
