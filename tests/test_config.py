@@ -25,6 +25,8 @@ def test_every_shipped_config_loads():
     names = sorted(p.stem for p in PACKAGED_CONFIGS.glob("*.yaml"))
     assert {"default", "cpu", "paper-128"} <= set(names)
     for name in names:
+        if name.startswith("lossnet-"):  # `landmarks pretrain-lossnet` configs: tests/colourisation
+            continue
         load_config(name)  # raises on any unknown key or bad value
 
 

@@ -61,12 +61,18 @@ class LossnetConfig:
     output_file: str = "lossnet.safetensors"  # written into the run folder at the end
     model: ColourisationModelConfig = field(default_factory=ColourisationModelConfig)
     target: ColourTargetConfig = field(default_factory=ColourTargetConfig)
-    data: DataConfig = field(default_factory=DataConfig)
+    # landmark experiments' sections, with defaults for a GPU-sized pretraining (lossnet-default.yaml)
+    data: DataConfig = field(
+        default_factory=lambda: DataConfig(batch_size=32, num_workers=8, validation_count=256)
+    )
     optim: LossnetOptimConfig = field(default_factory=LossnetOptimConfig)
-    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    trainer: TrainerConfig = field(
+        default_factory=lambda: TrainerConfig(image_every=1000, val_every=2000, checkpoint_every=10000)
+    )
 
 
 DEFAULT_CONFIG = "lossnet-default"
+PAIR_SOURCES = ("video-folder", "frame-folders", "multi-view")  # sources of ready pairs, not images
 
 
 def load_lossnet_config(path: str | Path | None = None, overrides: list[str] | None = None) -> LossnetConfig:
@@ -102,6 +108,11 @@ def validate_lossnet_config(config: LossnetConfig) -> None:
         raise ConfigError(f"'target.prior_images' must be at least 1, got {target.prior_images}")
     if target.neighbours < 1:
         raise ConfigError(f"'target.neighbours' must be at least 1, got {target.neighbours}")
+    if data.source in PAIR_SOURCES:
+        raise ConfigError(
+            f"'data.source' {data.source!r} gives pairs of frames; colourisation needs still "
+            "images (synthetic-faces, image-folder, or a dataset of images)"
+        )
     if data.source == "image-folder" and not data.root:
         raise ConfigError(
             "'data.root' must name a folder of images when data.source is 'image-folder' "

@@ -27,6 +27,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from landmarks.colourisation.config import LossnetConfig, lossnet_config_from_dict
 from landmarks.colourisation.export import save_loss_network
 from landmarks.config_loading import apply_overrides, read_config_dict, save_config
+from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.data import LandmarkData
 from landmarks.training.fit import RUN_DIR_ENV, new_run_dir
@@ -74,6 +75,8 @@ def pretrain_lossnet(
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     data = LandmarkData(config.data, config.model.image_size)
     data.setup("fit")
+    if "image" not in data.train_set[0]:
+        raise ConfigError(f"data.source {config.data.source!r} does not give still images to colourise")
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)  # uses name, output_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     if int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) == 0:
