@@ -56,7 +56,7 @@ def read_boxes(path: str | Path) -> FrameBoxes:
     Raises:
         DataError: the file is missing, lacks a column, or a row has a bad number or an empty box.
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # "data.boxes=~/x.csv" reaches us unexpanded by the shell
     if not path.is_file():
         raise DataError(path, "boxes file does not exist")
     rows: dict[str, list[tuple[int, float, float, float, float]]] = {}
