@@ -216,6 +216,7 @@ def validate(config: ExperimentConfig) -> None:
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")
 
+
 def _validate_pair_data(config: ExperimentConfig) -> None:
     """The settings of the video and multi-view sources (landmarks.data.pair_sources)."""
     data = config.data
