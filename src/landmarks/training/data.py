@@ -14,15 +14,16 @@ from landmarks.errors import DataError
 class LandmarkData(L.LightningDataModule):
     """Batches of ``{"image": (B, 3, S, S)}`` in ``[0, 1]``; pairs are made on the device by the module.
 
-    Pair sources (videos, views) give ``{"source", "target"}`` batches instead, TPS-warped in the data
-    workers with ``pairs`` when ``pairs.warp_video_pairs`` is set.
+    Pair sources (videos, views) give ``{"source", "target"}`` batches instead; with
+    ``pairs.warp_video_pairs`` the module TPS-warps them on the device, batched (the datasets' own
+    ``warp`` option, one pair at a time in the workers, is for use outside this module).
     """
 
-    def __init__(self, config: DataConfig, image_size: int, pairs: PairsConfig | None = None):
+    def __init__(self, config: DataConfig, image_size: int):
         super().__init__()
         self.config = config
         self.image_size = image_size
-        self.pairs = pairs
+        self.pairs: PairsConfig | None = None  # no warping in the workers
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
 

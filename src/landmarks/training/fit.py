@@ -104,7 +104,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         resume_from: Path | None = None) -> Path:
     """Train (or continue training) the model described by ``config``; returns the run folder."""
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
-    data = LandmarkData(config.data, config.model.image_size, config.pairs)
+    data = LandmarkData(config.data, config.model.image_size)
     data.setup("fit")
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)

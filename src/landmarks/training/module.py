@@ -74,8 +74,12 @@ class LandmarkLearner(L.LightningModule):
             self.model.to(memory_format=torch.channels_last)
 
     def make_pair(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> Pair:
-        """A batch of still images becomes TPS pairs; a batch that already holds pairs is used as is."""
+        """A batch of still images becomes TPS pairs. A batch that already holds pairs (video frames,
+        views) is used as is, or warped like a still image with ``pairs.warp_video_pairs``."""
         if "source" in batch:
+            if self.config.pairs.warp_video_pairs:
+                tps = self.pair_maker.warp_pair(batch["source"], batch["target"], generator=generator)
+                return Pair(tps.source, tps.target, tps.mask)
             return Pair(batch["source"], batch["target"], batch.get("mask"))
         tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
         return Pair(tps.source, tps.target, tps.mask)
