@@ -30,7 +30,7 @@ from landmarks.config_loading import apply_overrides, read_config_dict, save_con
 from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.data import LandmarkData
-from landmarks.training.fit import RUN_DIR_ENV, new_run_dir
+from landmarks.training.fit import RUN_DIR_ENV, _first_process, new_run_dir
 from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 
 
@@ -79,7 +79,7 @@ def pretrain_lossnet(
         raise ConfigError(f"data.source {config.data.source!r} does not give still images to colourise")
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)  # uses name, output_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    if int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) == 0:
+    if _first_process():
         save_config(config, run_dir / "config.yaml")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
