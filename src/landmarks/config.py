@@ -83,7 +83,7 @@ class DataConfig:
     # video-folder, frame-folders, multi-view: ready pairs of frames or views (docs/data.md);
     # a dataset name: that dataset as distributed, with its splits (docs/datasets.md)
     source: Literal[
-        "synthetic-faces", "image-folder", "video-folder", "frame-folders", "multi-view",
+        "synthetic-faces", "synthetic-bodies", "image-folder", "video-folder", "frame-folders", "multi-view",
         "celeba", "celeba-released", "aflw", "svhn", "bbc-pose", "human36m", "voxceleb", "smallnorb",
         "smallnorb-animal", "smallnorb-human", "smallnorb-airplane", "smallnorb-truck", "smallnorb-car",
     ] = "synthetic-faces"
@@ -95,6 +95,8 @@ class DataConfig:
     resize_to: int | None = None  # e.g. 160 for CelebA -> 128 crop (REFERENCE sec. 4)
     synthetic_count: int = 20000  # images of the built-in synthetic faces used for training
     synthetic_seed: int = 0
+    synthetic_videos: int = 2000  # synthetic-bodies: training videos (docs/data.md)
+    synthetic_video_frames: int = 100  # synthetic-bodies: frames per video
     batch_size: int = 50  # per process (released: 50 on one GPU)
     num_workers: int = 2
     validation_count: int = 64  # held-out images for validation losses and image grids

@@ -225,7 +225,7 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
         "frame-folders": "a folder of frame folders",
         "multi-view": "an image,group CSV or a folder of per-instance folders",
     }
-    pair_sources = tuple(roots)
+    pair_sources = (*roots, "synthetic-bodies")
     if data.source in roots and not data.root:
         raise ConfigError(f"'data.root' must name {roots[data.source]} when data.source is '{data.source}'")
     low, high = data.frame_gap
@@ -236,6 +236,11 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
     if data.boxes and data.source not in ("video-folder", "frame-folders"):
         raise ConfigError(f"'data.boxes' crops video frames: it needs data.source video-folder or "
                           f"frame-folders, got '{data.source}'")
+    if data.source == "synthetic-bodies" and data.synthetic_videos < 1:
+        raise ConfigError(f"'data.synthetic_videos' must be at least 1, got {data.synthetic_videos}")
+    if data.source == "synthetic-bodies" and data.synthetic_video_frames < low + 1:
+        raise ConfigError(f"'data.synthetic_video_frames' ({data.synthetic_video_frames}) must be at least "
+                          f"data.frame_gap[0] + 1 = {low + 1}")
     if config.pairs.warp_video_pairs and data.source not in pair_sources:
         raise ConfigError(f"'pairs.warp_video_pairs' warps ready pairs: it needs data.source "
                           f"{', '.join(pair_sources)}; got '{data.source}' (whose pairs are always warped)")

@@ -72,7 +72,8 @@ class LossnetConfig:
 
 
 DEFAULT_CONFIG = "lossnet-default"
-PAIR_SOURCES = ("video-folder", "frame-folders", "multi-view")  # sources of ready pairs, not images
+# sources of ready pairs, not images
+PAIR_SOURCES = ("video-folder", "frame-folders", "multi-view", "synthetic-bodies")
 
 
 def load_lossnet_config(path: str | Path | None = None, overrides: list[str] | None = None) -> LossnetConfig:

@@ -3,6 +3,8 @@
 Splits:
     ``synthetic-faces``: training is faces ``0 .. synthetic_count - 1`` of collection
     ``synthetic_seed``; validation is the next ``validation_count`` faces, so the two never overlap.
+    ``synthetic-bodies``: ready pairs of synthetic videos, split by whole videos (see
+    :mod:`landmarks.data.synthetic_bodies`).
     ``image-folder``: the images under ``root`` sorted by path; the last ``validation_count`` files
     are held out for validation and never used for training. A small folder gives at most half of
     its files to validation, so training always keeps images.
@@ -23,6 +25,7 @@ from landmarks.data.image_folder import ImageFolder
 from landmarks.data.images import list_images
 from landmarks.data.pair_sources import PAIR_SOURCES, build_pair_dataset
 from landmarks.data.preprocess import ResizeSpec
+from landmarks.data.synthetic_bodies import build_synthetic_body_pairs
 from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.datasets import is_dataset
 from landmarks.datasets.training_source import build_dataset_split
@@ -41,6 +44,8 @@ def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConf
         return build_pair_dataset(config, image_size, split="train", pairs=pairs)
     if is_dataset(config.source):
         return build_dataset_split(config, image_size, split="train", pairs=pairs)
+    if config.source == "synthetic-bodies":
+        return build_synthetic_body_pairs(config, image_size, split="train", pairs=pairs)
     if config.source == "synthetic-faces":
         return SyntheticFaces(config.synthetic_count, image_size, seed=config.synthetic_seed)
     train, _ = _folder_split(config)
@@ -57,6 +62,8 @@ def build_validation_dataset(
         return build_pair_dataset(config, image_size, split="validation", pairs=pairs)
     if is_dataset(config.source):
         return build_dataset_split(config, image_size, split="validation", pairs=pairs)
+    if config.source == "synthetic-bodies":
+        return build_synthetic_body_pairs(config, image_size, split="validation", pairs=pairs)
     if config.source == "synthetic-faces":
         count, seed = config.validation_count, config.synthetic_seed
         return SyntheticFaces(count, image_size, seed=seed, start=config.synthetic_count)
