@@ -139,6 +139,24 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"demo report: {report}")
 
 
+def _synth(args: argparse.Namespace) -> None:
+    from landmarks.config_loading import load_config
+    from landmarks.data.synthetic_body_videos import write_body_evaluation_set
+
+    if min(args.videos, args.train_videos, args.frames, args.every) < 1 or not 32 <= args.size <= 256:
+        raise LandmarksError("--videos, --train-videos, --frames and --every must be at least 1, "
+                             f"--size 32 to 256; got {args.videos}, {args.train_videos}, {args.frames}, "
+                             f"{args.every}, {args.size}")
+    config = load_config(args.config, list(args.overrides))
+    written = write_body_evaluation_set(args.out, config.data, train_videos=args.train_videos,
+                                        test_videos=args.videos, frames=args.frames, size=args.size,
+                                        every=args.every, mp4=not args.no_mp4)
+    train, test = written.train_videos, written.test_videos
+    print(f"synthetic bodies of collection {config.data.synthetic_seed}, never trained on by {args.config}: "
+          f"videos {train.start}-{train.stop - 1} in {written.train_csv}, "
+          f"{test.start}-{test.stop - 1} in {written.test_csv}")
+
+
 def _report(args: argparse.Namespace) -> None:
     from landmarks.report import build_report, check_report_images, collect_run_sections
 
@@ -176,9 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="train a landmark model",
                               description="Train detector, encoder and generator on image pairs.")
     fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...)")
-    fit.add_argument("--data", help="training source (synthetic-faces, image-folder, video-folder, "
-                                    "frame-folders, multi-view) or a dataset name (celeba, aflw, svhn, "
-                                    "smallnorb-car, bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
+    fit.add_argument("--data", help="training source (synthetic-faces, synthetic-bodies, image-folder, "
+                                    "video-folder, frame-folders, multi-view) or a dataset name (celeba, "
+                                    "aflw, svhn, smallnorb-car, bbc-pose, human36m, voxceleb, ...: "
+                                    "docs/datasets.md)")
     fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
@@ -266,6 +285,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, help="run folder (default runs/demo-<timestamp>)")
     demo.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     demo.set_defaults(handler=_demo)
+
+    synth = commands.add_parser(
+        "synth", help="write annotated synthetic data for evaluation",
+        description="Write annotated held-out synthetic body videos (frames as PNG, MP4s, annotation "
+                    "CSVs for landmarks evaluate --train/--test) that a config's training never sees.")
+    synth.add_argument("kind", choices=["bodies"], help="what to write")
+    synth.add_argument("--out", type=Path, required=True, help="folder to write")
+    synth.add_argument("--videos", type=int, default=12, help="test videos (default 12)")
+    synth.add_argument("--train-videos", type=int, default=40,
+                       help="videos for fitting the regressor (default 40)")
+    synth.add_argument("--frames", type=int, default=100, help="frames per video (default 100)")
+    synth.add_argument("--every", type=int, default=4, help="annotate every n-th frame (default 4)")
+    synth.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
+    synth.add_argument("--no-mp4", action="store_true", help="no MP4s of the test videos")
+    synth.add_argument("--config", default="bodies-cpu",
+                       help="the training config whose videos to avoid (default bodies-cpu)")
+    synth.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
+    synth.set_defaults(handler=_synth)
 
     report = commands.add_parser("report", help="collect a run's metrics and figures into one HTML page")
     report.add_argument("run", type=Path, help="run folder")

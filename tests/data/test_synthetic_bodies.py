@@ -162,3 +162,20 @@ def test_the_evaluation_writer_makes_a_csv_that_read_annotations_accepts(tmp_pat
     with av.open(str(tmp_path / "test" / "v000008.mp4")) as container:
         frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
     assert len(frames) == 3 and frames[0].shape == (64, 64, 3)
+
+
+def test_synth_bodies_writes_held_out_regression_and_test_videos(tmp_path, capsys):
+    from landmarks.cli import main
+
+    out = tmp_path / "bodies"
+    arguments = ["synth", "bodies", "--out", str(out), "--videos", "1", "--train-videos", "2",
+                 "--frames", "4", "--every", "2", "data.synthetic_videos=10", "data.validation_count=16"]
+    assert main(arguments) == 0
+    train, test = (read_annotations(out / f"{name}.csv", out) for name in ("train", "test"))
+    assert len(train) == 4 and len(test) == 2
+    # after the 10 training and 2 validation videos of that config
+    assert {path.parts[1] for path in train.image_paths} == {"v000012", "v000013"}
+    assert test.image_paths[0].as_posix() == "test/v000014/f0000.png"
+    assert (out / "test" / "v000014.mp4").is_file() and not (out / "train" / "v000012.mp4").exists()
+    assert main(["synth", "bodies", "--out", str(out), "--frames", "0"]) == 2
+    assert "--frames" in capsys.readouterr().err

@@ -14,6 +14,7 @@ are for ``landmarks detect`` and ``landmarks track``; they are lossy, the PNGs a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import av
 import numpy as np
 from PIL import Image
 
-from landmarks.data.synthetic_bodies import BODY_JOINT_NAMES, synthetic_body_frame
+from landmarks.config import DataConfig
+from landmarks.data.synthetic_bodies import BODY_JOINT_NAMES, first_unused_video, synthetic_body_frame
 from landmarks.evaluation.annotations import write_annotations
 
 FRAME_RATE = 25  # frames per second of the MP4s (BBC-Pose's broadcasts are 25 fps)
@@ -75,6 +77,42 @@ def write_synthetic_body_videos(
     csv_path = folder / f"{name}.csv"
     write_annotations(csv_path, folder, image_paths, np.stack(points), BODY_JOINT_NAMES)
     return csv_path
+
+
+@dataclass(frozen=True)
+class BodyEvaluationSet:
+    """The two annotation CSVs of :func:`write_body_evaluation_set` and the videos they hold."""
+
+    train_csv: Path  # for fitting the regressor (``landmarks evaluate --train``)
+    test_csv: Path  # for reporting errors (``--test``)
+    train_videos: range
+    test_videos: range
+
+
+def write_body_evaluation_set(
+    folder: str | Path,
+    config: DataConfig,
+    *,
+    train_videos: int,
+    test_videos: int,
+    frames: int,
+    size: int,
+    every: int = 1,
+    mp4: bool = True,
+) -> BodyEvaluationSet:
+    """Write a regression (``train``) and a ``test`` split of videos that ``config`` never trains or
+    validates on: ``train_videos`` then ``test_videos`` consecutive videos of ``config.synthetic_seed``
+    from :func:`~landmarks.data.synthetic_bodies.first_unused_video`. MP4s only for the test split."""
+    first = first_unused_video(config)
+    train = range(first, first + train_videos)
+    test = range(train.stop, train.stop + test_videos)
+    options = {"frames": frames, "size": size, "seed": config.synthetic_seed, "every": every}
+    return BodyEvaluationSet(
+        write_synthetic_body_videos(folder, train, name="train", **options),
+        write_synthetic_body_videos(folder, test, name="test", mp4=mp4, **options),
+        train,
+        test,
+    )
 
 
 def write_mp4(path: Path, images: list[np.ndarray], rate: int = FRAME_RATE) -> None:
