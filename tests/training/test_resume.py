@@ -66,3 +66,16 @@ def test_resume_continues_the_same_run(tmp_path, training, pair_streams):
     assert first + second == uninterrupted
     straight_state = training.checkpoint(straight / "checkpoints" / "last.ckpt")["pair_generator_state"]
     assert torch.equal(resumed["pair_generator_state"], straight_state)
+
+
+@pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended")
+def test_resume_after_a_validation_on_the_last_step(tmp_path, training):
+    """A validation (and a periodic checkpoint) on the stopping step: no ``last-v1.ckpt`` beside
+    ``last.ckpt`` after the resume, and the loss curve goes on without a gap."""
+    run = training.fit(tmp_path / "run", "trainer.max_steps=6", "trainer.checkpoint_every=3",
+                       "trainer.val_every=3", "trainer.log_every=1")
+    assert main(["fit", "--resume", str(run), "trainer.max_steps=9"]) == 0
+    names = sorted(path.name for path in (run / "checkpoints").iterdir())
+    assert names == ["last.ckpt", "step-0000003.ckpt", "step-0000006.ckpt", "step-0000009.ckpt"]
+    assert training.checkpoint(run / "checkpoints" / "last.ckpt")["global_step"] == 9
+    assert [step for step, _ in training.scalars(run, "train/loss")] == list(range(9))

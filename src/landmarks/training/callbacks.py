@@ -59,3 +59,23 @@ class FinalCheckpoint(L.Callback):
 
     def on_train_end(self, trainer, pl_module) -> None:
         trainer.save_checkpoint(self.path, weights_only=False)  # every process calls it; rank 0 writes
+
+
+class ResumedLoggingStep(L.Callback):
+    """Keeps the logging step equal to the optimiser step after a resume.
+
+    NOTE(lightning): Lightning's logging step (``_batches_that_stepped``) assumes checkpoints written
+    mid-step; resuming our end-of-run ``last.ckpt`` after a validation on its last step logged the first
+    resumed step one step late, leaving a gap in every curve. Without gradient accumulation the logging
+    step is the optimiser step, so it is set so once, at the first batch (after Lightning's loop reset).
+    """
+
+    def __init__(self):
+        self._done = False
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if not self._done:
+            self._done = True
+            loop = trainer.fit_loop.epoch_loop
+            if hasattr(loop, "_batches_that_stepped"):
+                loop._batches_that_stepped = trainer.global_step

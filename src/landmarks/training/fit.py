@@ -27,7 +27,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
 from landmarks.errors import ConfigError
-from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger
+from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData
 from landmarks.training.module import LandmarkLearner
 
@@ -84,7 +84,7 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         precision=t.precision,
         logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
         callbacks=[checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
-                   LearningRateMonitor(logging_interval="step"), ImageGridLogger()],
+                   LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep()],
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
         default_root_dir=run_dir,
