@@ -76,7 +76,9 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
     t = config.trainer
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", filename="step-{step:07d}", auto_insert_metric_name=False,
-        every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True)
+        every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True,
+        # last.ckpt is also written by FinalCheckpoint: overwrite it, never add last-v1.ckpt beside it.
+        enable_version_counter=False)
     return L.Trainer(
         max_steps=t.max_steps, max_epochs=-1,
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
