@@ -113,6 +113,8 @@ _CAPTIONS = {
     "heatmaps_0": "score maps of the first landmarks, with their x and y marginals",
     "heatmaps_1": "score maps of the first landmarks, with their x and y marginals",
     "regressed_points": "annotated points (hollow) and points regressed from the learned landmarks (filled)",
+    "matched_landmarks": "raw learned landmarks (filled) matched one to one to the annotated points "
+                         "(hollow) by the Hungarian assignment, no regression (paper Fig. 4)",
     "sample_efficiency": "test error against the number of annotated images used to fit the regressor",
     "pck_curve": "fraction of regressed points within d pixels of the annotation",
 }
