@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image, ImageDraw
 
-from landmarks.data.synthetic_body_kinematics import BodyFrame, Skeleton, pose_skeleton
+from landmarks.data.synthetic_body_kinematics import BodyFrame, Skeleton, pose_skeleton, rotation
 from landmarks.data.synthetic_body_params import Appearance, BodyParams
 from landmarks.data.synthetic_face_params import Appearance as FaceAppearance
 from landmarks.data.synthetic_face_textures import add_pixel_noise, background, skin_layer
@@ -77,16 +77,11 @@ def _textures(appearance: Appearance, colour) -> FaceAppearance:
     )
 
 
-def _rotation(angle: float) -> np.ndarray:
-    cos, sin = np.cos(angle), np.sin(angle)
-    return np.array([[cos, -sin], [sin, cos]])  # clockwise on screen (y down)
-
-
 def ellipse_points(centre: np.ndarray, half_width: float, half_height: float, angle: float) -> np.ndarray:
     """``(ELLIPSE_POINTS, 2)`` outline of an ellipse turned by ``angle`` radians about ``centre``."""
     t = np.linspace(0, 2 * np.pi, ELLIPSE_POINTS, endpoint=False)
     local = np.stack([half_width * np.cos(t), half_height * np.sin(t)], axis=1)  # (N, 2)
-    return centre + local @ _rotation(angle).T
+    return centre + local @ rotation(angle).T
 
 
 def _rgb(colour, shade: float = 1.0) -> tuple[int, int, int]:
@@ -130,7 +125,7 @@ class _Painter:
         if self.look.hair_style != "long":
             return
         half_width = HAIR_GROWTH * self.body.head_height * self.body.head_aspect
-        top = skeleton.head - _rotation(skeleton.head_angle) @ np.array([0.0, self.body.head_height])
+        top = skeleton.head - rotation(skeleton.head_angle) @ np.array([0.0, self.body.head_height])
         bottom = skeleton.neck + np.array([0.0, self.body.shoulder_drop + 0.3])
         self._capsule(self.draw, top, bottom, 2 * half_width, _rgb(self.look.hair))
 
@@ -138,14 +133,13 @@ class _Painter:
         self._capsule(self.draw, skeleton.neck, skeleton.head, 2 * NECK_WIDTH, _rgb(self.look.skin, 0.9))
 
     def torso(self, skeleton: Skeleton, shirt: Image.Image, jacket: Image.Image | None) -> None:
-        body, turn = self.body, _rotation(skeleton.lean)
+        body, turn = self.body, rotation(skeleton.lean)
         (right, left), (right_hip, left_hip) = skeleton.shoulders, skeleton.hips
-        top = body.shoulder_drop - body.arm_width / 2
         outline = np.stack([
             turn @ np.array([-COLLAR, -0.02]), right + turn @ np.array([0.0, -body.arm_width / 2]),
             right + turn @ np.array([-body.arm_width / 2, 0.3]), right_hip,
             left_hip, left + turn @ np.array([body.arm_width / 2, 0.3]),
-            left + turn @ np.array([0.0, -body.arm_width / 2]), turn @ np.array([COLLAR, min(top, -0.02)]),
+            left + turn @ np.array([0.0, -body.arm_width / 2]), turn @ np.array([COLLAR, -0.02]),
         ])
         shoulders = [("capsule", (point, point, body.arm_width)) for point in (right, left)]
         self._paste(jacket if jacket is not None else shirt, [("polygon", outline), *shoulders])
@@ -158,7 +152,7 @@ class _Painter:
 
     def head(self, skeleton: Skeleton) -> None:
         body, angle, centre = self.body, skeleton.head_angle, skeleton.head
-        turn = _rotation(angle)
+        turn = rotation(angle)
         half_height, half_width = body.head_height, body.head_height * body.head_aspect
         if self.look.hair_style != "bald":
             hair_centre = centre - turn @ np.array([0.0, HAIR_RISE * half_height])

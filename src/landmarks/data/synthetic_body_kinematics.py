@@ -42,7 +42,7 @@ def trajectory_value(trajectory: Trajectory, t: float) -> float:
     return trajectory.low + (trajectory.high - trajectory.low) * fraction
 
 
-def _rotation(angle: float) -> np.ndarray:
+def rotation(angle: float) -> np.ndarray:
     """``(2, 2)``: turns vectors by ``angle`` radians, clockwise on screen (y down)."""
     cos, sin = np.cos(angle), np.sin(angle)
     return np.array([[cos, -sin], [sin, cos]])
@@ -70,10 +70,10 @@ def pose_skeleton(params: BodyParams, t: float) -> Skeleton:
     """The body of ``params`` at frame ``t``."""
     body, motion = params.proportions, params.motion
     lean = trajectory_value(motion.lean, t)
-    torso = _rotation(lean)
+    torso = rotation(lean)
     neck = np.zeros(2)
     head_angle = lean + trajectory_value(motion.head_tilt, t)
-    head = neck + _rotation(head_angle) @ np.array([0.0, -(body.neck_length + body.head_height)])
+    head = neck + rotation(head_angle) @ np.array([0.0, -(body.neck_length + body.head_height)])
     shoulders, elbows, wrists, hips = [], [], [], []
     # side: -1 for the figure's right (image left), +1 for its left
     for side, shoulder_path, elbow_path in (
