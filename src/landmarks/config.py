@@ -72,6 +72,9 @@ class LossConfig:
     layers: tuple[str, ...] | None = None
     # None: the standard layers' means (VGG: 100, 1.6, 2.3, 1.8, 2.8, 100 as released); needed with layers
     initial_means: tuple[float, ...] | None = None
+    # resize images to this side before the loss network (None: as they are); for small models, e.g. 64
+    # for a 32 px model, so that the network's early layers resolve its features
+    network_input_size: int | None = None
     mean_momentum: float = 0.01  # released code: m <- m + 0.01 (e - m)
     scale: float = 1000.0  # released code: loss = 1000 * sum_l e_l / m_l
 

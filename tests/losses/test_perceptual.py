@@ -231,3 +231,22 @@ def test_running_means_agree_across_ddp_processes(tmp_path):
     means = torch.tensor([100.0, 1.0, 2.0])
     for rank in range(2):
         torch.testing.assert_close(torch.load(f"{results}.{rank}"), means + 0.5 * (errors - means))
+
+
+def test_network_input_size_resizes_what_the_network_sees_only():
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def forward(self, images):
+            seen.append(tuple(images.shape))
+            return {"feature": images.mean(dim=1, keepdim=True)}
+
+    loss = PerceptualLoss(Recorder(), layers=("input", "feature"), initial_means=(1.0, 1.0), momentum=0.5,
+                          scale=1.0, network_input_size=64)
+    prediction, target = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    output = loss(prediction, target)
+    assert seen == [(2, 3, 64, 64), (2, 3, 64, 64)]
+    assert output.per_layer["input"] == pytest.approx(float(((prediction - target) * 255).pow(2).mean()), rel=1e-5)
+    with pytest.raises(ValueError, match="network_input_size"):
+        PerceptualLoss(Recorder(), layers=("input", "feature"), initial_means=(1.0, 1.0), momentum=0.5,
+                       scale=1.0, network_input_size=0)

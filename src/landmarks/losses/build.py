@@ -89,4 +89,5 @@ def build_loss(config: LossConfig) -> nn.Module:
         initial_means=means,
         momentum=config.mean_momentum,
         scale=config.scale,
+        network_input_size=config.network_input_size,
     )

@@ -16,6 +16,7 @@ from typing import Literal
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.nn import functional as F
 
 from landmarks.losses.masked import masked_mean_absolute_error, masked_mean_squared_error
 from landmarks.losses.output import LossOutput
@@ -79,6 +80,9 @@ class PerceptualLoss(nn.Module):
         momentum: of the running means, in (0, 1] (``MEAN_MOMENTUM``).
         scale: overall factor (``LOSS_SCALE``).
         distance: ``"l2"`` (mean squared error, the paper's) or ``"l1"`` (mean absolute error) per layer.
+        network_input_size: if set, images are resized (bilinear) to this side before the loss network,
+            so that a network trained on large images (224 px) sees small ones (32 px) at a scale where
+            its early layers resolve them; the ``"input"`` layer still compares the images as they are.
 
     NOTE(released): the released code feeds 0-255 images, so the ``"input"`` layer is compared at
     ``images * 255``, which keeps its initial mean (100) meaningful. The other layers see [0, 1] images
@@ -99,6 +103,7 @@ class PerceptualLoss(nn.Module):
         momentum: float,
         scale: float,
         distance: Literal["l2", "l1"] = "l2",
+        network_input_size: int | None = None,
     ):
         super().__init__()
         if len(layers) == 0 or len(set(layers)) != len(layers):
@@ -113,6 +118,9 @@ class PerceptualLoss(nn.Module):
             raise ValueError(f"layers {layers} need a loss network; without one only ('input',) is possible")
         self.loss_network = loss_network
         self.distance = distance
+        if network_input_size is not None and network_input_size < 1:
+            raise ValueError(f"network_input_size must be positive, got {network_input_size}")
+        self.network_input_size = network_input_size
         self.layers = tuple(layers)
         self.momentum = momentum
         self.scale = scale
@@ -121,10 +129,16 @@ class PerceptualLoss(nn.Module):
     def features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         """``(B, 3, H, W)`` RGB in [0, 1] -> ``{layer: (B, C, h, w)}`` for every compared layer."""
         network_layers = [name for name in self.layers if name != INPUT_LAYER]
-        outputs = dict(self.loss_network(images)) if network_layers else {}
+        outputs = dict(self.loss_network(self._network_input(images))) if network_layers else {}
         if INPUT_LAYER in self.layers:
             outputs[INPUT_LAYER] = images * INPUT_RANGE
         return outputs
+
+    def _network_input(self, images: torch.Tensor) -> torch.Tensor:
+        size = self.network_input_size
+        if size is None or images.shape[-2:] == (size, size):
+            return images
+        return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
 
     def forward(
         self, prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None
