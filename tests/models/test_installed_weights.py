@@ -54,7 +54,8 @@ def test_loss_network_uses_the_installed_file_when_no_path_is_given(tmp_path, mo
     buffer = tmp_path / "state.pth"
     torch.save(dict(state), buffer)
     _fake_package(tmp_path / "site", buffer.read_bytes(), monkeypatch)
-    network = build_loss_network(network="mobilenet_v2", weights=None, random_weights=False, layers=("block1",))
+    network = build_loss_network(network="mobilenet_v2", weights=None, random_weights=False,
+                                 layers=("block1",))
     assert set(network(torch.rand(1, 3, 32, 32))) == {"block1"}
 
 
