@@ -246,7 +246,8 @@ def test_network_input_size_resizes_what_the_network_sees_only():
     prediction, target = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     output = loss(prediction, target)
     assert seen == [(2, 3, 64, 64), (2, 3, 64, 64)]
-    assert output.per_layer["input"] == pytest.approx(float(((prediction - target) * 255).pow(2).mean()), rel=1e-5)
+    pixel_error = float(((prediction - target) * 255).pow(2).mean())
+    assert output.per_layer["input"] == pytest.approx(pixel_error, rel=1e-5)
     with pytest.raises(ValueError, match="network_input_size"):
         PerceptualLoss(Recorder(), layers=("input", "feature"), initial_means=(1.0, 1.0), momentum=0.5,
                        scale=1.0, network_input_size=0)
