@@ -54,6 +54,11 @@ VARIANTS: dict[str, tuple[list[str], str | None]] = {
         ["loss.kind=perceptual", "loss.network=mobilenet_v2", *EARLY_MOBILENET, "loss.network_input_size=64"],
         "mobilenet",
     ),
+    "mobilenet-early-64-batch8": (
+        ["loss.kind=perceptual", "loss.network=mobilenet_v2", *EARLY_MOBILENET, "loss.network_input_size=64",
+         "data.batch_size=8"],
+        "mobilenet",
+    ),
     "mobilenet-early-cosine": (
         ["loss.kind=perceptual", "loss.network=mobilenet_v2", *EARLY_MOBILENET, "optim.schedule=cosine"],
         "mobilenet",
