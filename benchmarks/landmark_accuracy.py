@@ -57,8 +57,13 @@ VARIANTS: dict[str, tuple[list[str], str | None]] = {
         "mobilenet",
     ),
     "mobilenet-early-64-batch8": (
-        ["loss.kind=perceptual", "loss.network=mobilenet_v2", *EARLY_MOBILENET, "loss.network_input_size=64",
-         "data.batch_size=8"],
+        [
+            "loss.kind=perceptual",
+            "loss.network=mobilenet_v2",
+            *EARLY_MOBILENET,
+            "loss.network_input_size=64",
+            "data.batch_size=8",
+        ],
         "mobilenet",
     ),
     "mobilenet-early-cosine": (
@@ -105,7 +110,9 @@ def seconds_per_step(overrides: list[str], steps: int) -> float:
 
 
 def run_variant(name: str, overrides: list[str], steps: int, work: Path, train, test) -> dict:
-    config = load_config("demo", [*BASE, *overrides, f"trainer.max_steps={steps}", "trainer.progress_bar=false"])
+    config = load_config(
+        "demo", [*BASE, *overrides, f"trainer.max_steps={steps}", "trainer.progress_bar=false"]
+    )
     run_dir = work / name
     started = time.monotonic()
     fit(config, run_dir=run_dir)
