@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,12 +104,13 @@ def _first_process() -> bool:
     return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
 
 
-def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
-        resume_from: Path | None = None) -> Path:
-    """Train (or continue training) the model described by ``config``; returns the run folder."""
-    # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
-    data = LandmarkData(config.data, config.model.image_size)
-    data.setup("fit")
+def start_run(config, run_dir: Path | None) -> Path:
+    """Make the run folder (``run_dir``, or a new one from ``config.name`` and ``config.output_dir``),
+    save the resolved config there (first process only), and seed; returns the folder.
+
+    ``config`` is any config dataclass with ``name``, ``output_dir`` and ``trainer.seed`` (the landmark
+    model's or the loss network's).
+    """
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
     if _first_process():
@@ -115,27 +118,42 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
-    learner = LandmarkLearner.from_config(config)
-    if config.trainer.compile:
-        for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
-            network.compile()  # in place: checkpoint keys stay the same
-    trainer = build_trainer(config, run_dir)
-    # Set only while training (DDP children inherit it), so that a later fit() in the same process
-    # makes its own run folder.
+    return run_dir
+
+
+@contextmanager
+def run_dir_visible_to_children(run_dir: Path) -> Iterator[None]:
+    """Sets ``LANDMARKS_RUN_DIR`` while training, so that DDP children (which inherit it) write into
+    the same folder; restored after, so that a later fit() in the same process makes its own."""
     inherited = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(run_dir)
     try:
-        with warnings.catch_warnings():
-            # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
-            # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
-            warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
-            if resume_from is not None:  # the run's own checkpoints are expected there
-                warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
-            trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
+        yield
     finally:
         if inherited is None:
             os.environ.pop(RUN_DIR_ENV, None)
         else:
             os.environ[RUN_DIR_ENV] = inherited
+
+
+def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
+        resume_from: Path | None = None) -> Path:
+    """Train (or continue training) the model described by ``config``; returns the run folder."""
+    # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
+    data = LandmarkData(config.data, config.model.image_size)
+    data.setup("fit")
+    run_dir = start_run(config, run_dir)
+    learner = LandmarkLearner.from_config(config)
+    if config.trainer.compile:
+        for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
+            network.compile()  # in place: checkpoint keys stay the same
+    trainer = build_trainer(config, run_dir)
+    with run_dir_visible_to_children(run_dir), warnings.catch_warnings():
+        # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
+        # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
+        warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
+        if resume_from is not None:  # the run's own checkpoints are expected there
+            warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+        trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
     return run_dir
 

@@ -14,23 +14,21 @@ Resuming (``--resume RUN``) reads ``RUN/config.yaml`` plus overrides and continu
 
 from __future__ import annotations
 
-import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import lightning as L
-import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from landmarks.colourisation.config import LossnetConfig, lossnet_config_from_dict
 from landmarks.colourisation.export import save_loss_network
-from landmarks.config_loading import apply_overrides, read_config_dict, save_config
+from landmarks.config_loading import apply_overrides, read_config_dict
 from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.data import LandmarkData
-from landmarks.training.fit import RUN_DIR_ENV, _first_process, new_run_dir
+from landmarks.training.fit import run_dir_visible_to_children, start_run
 from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 
 
@@ -49,6 +47,7 @@ def build_lossnet_trainer(config: LossnetConfig, run_dir: Path) -> L.Trainer:
         every_n_train_steps=t.checkpoint_every,
         save_top_k=-1,
         save_last=True,
+        enable_version_counter=False,  # last.ckpt is also written by FinalCheckpoint: overwrite it
     )
     return L.Trainer(
         max_steps=t.max_steps, max_epochs=-1,
@@ -77,29 +76,15 @@ def pretrain_lossnet(
     data.setup("fit")
     if "image" not in data.train_set[0]:
         raise ConfigError(f"data.source {config.data.source!r} does not give still images to colourise")
-    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)  # uses name, output_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if _first_process():
-        save_config(config, run_dir / "config.yaml")
-    if torch.cuda.is_available():
-        torch.set_float32_matmul_precision("high")
-    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
+    run_dir = start_run(config, run_dir)
     learner = ColourisationLearner.from_config(config)
     if config.trainer.compile:
         learner.net.compile()  # in place: checkpoint keys stay the same
     trainer = build_lossnet_trainer(config, run_dir)
-    inherited = os.environ.get(RUN_DIR_ENV)
-    os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP children find the same folder
-    try:
-        with warnings.catch_warnings():
-            if resume_from is not None:  # the run's own checkpoints are expected there
-                warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
-            trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
-    finally:
-        if inherited is None:
-            os.environ.pop(RUN_DIR_ENV, None)
-        else:
-            os.environ[RUN_DIR_ENV] = inherited
+    with run_dir_visible_to_children(run_dir), warnings.catch_warnings():
+        if resume_from is not None:  # the run's own checkpoints are expected there
+            warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+        trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
     weights = run_dir / config.output_file
     if trainer.is_global_zero:
         metadata = {
