@@ -12,7 +12,6 @@ both are reported (:mod:`landmarks.data.skipped`).
 
 from __future__ import annotations
 
-import bisect
 import csv
 import logging
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from torch.utils.data import Dataset
 
 from landmarks.data.image_folder import readable_header
 from landmarks.data.images import IMAGE_SUFFIXES, load_image
-from landmarks.data.pair_items import choose, item_generator, pair_item
+from landmarks.data.pair_items import choose, item_generator, locate, pair_item, view_pair
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.skipped import Skipped, report_skipped
 from landmarks.data.tps_pairs import TpsPairMaker
@@ -137,16 +136,12 @@ class MultiViewPairs(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} images")
         generator = item_generator(self.seed, index)
-        first_group = bisect.bisect_right(self._ends, index)
+        first_group, first_anchor = locate(self._ends, index)
         for attempt in range(len(self.groups)):
             number = (first_group + attempt) % len(self.groups)
             group = self.groups[number]
-            if attempt == 0:
-                anchor = index - (self._ends[number - 1] if number else 0)
-            else:
-                anchor = choose(generator, len(group.paths))
-            other = (anchor + 1 + choose(generator, len(group.paths) - 1)) % len(group.paths)
-            pair = (anchor, other) if choose(generator, 2) == 0 else (other, anchor)
+            anchor = first_anchor if attempt == 0 else choose(generator, len(group.paths))
+            pair = view_pair(generator, anchor, len(group.paths))
             try:
                 source, target = (load_image(group.paths[i]) for i in pair)
             except DataError as error:

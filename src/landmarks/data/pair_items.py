@@ -7,6 +7,8 @@ is (``LandmarkLearner.make_pair``).
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 import torch
 
@@ -56,3 +58,15 @@ def pair_item(
 def choose(generator: torch.Generator, count: int) -> int:
     """A uniform integer in ``[0, count)``."""
     return int(torch.randint(0, count, (1,), generator=generator))
+
+
+def locate(ends: list[int], index: int) -> tuple[int, int]:
+    """``(group, position)`` of item ``index`` of groups laid end to end, whose sizes sum up to ``ends``."""
+    group = bisect.bisect_right(ends, index)
+    return group, index - (ends[group - 1] if group else 0)
+
+
+def view_pair(generator: torch.Generator, anchor: int, count: int) -> tuple[int, int]:
+    """``anchor`` and a different random member of a group of ``count`` (>= 2), in random order."""
+    other = (anchor + 1 + choose(generator, count - 1)) % count
+    return (anchor, other) if choose(generator, 2) == 0 else (other, anchor)

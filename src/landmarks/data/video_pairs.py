@@ -6,7 +6,6 @@ range as long as the videos). Which frame is the source and which the target is 
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections.abc import Sequence
 from itertools import accumulate
@@ -17,7 +16,7 @@ from torch.utils.data import Dataset
 
 from landmarks.data.frame_boxes import FrameBoxes, crop_box
 from landmarks.data.images import load_image
-from landmarks.data.pair_items import choose, item_generator, pair_item
+from landmarks.data.pair_items import choose, item_generator, locate, pair_item
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.skipped import Skipped
 from landmarks.data.tps_pairs import TpsPairMaker
@@ -132,7 +131,7 @@ class VideoPairs(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} video frames")
         generator = item_generator(self.seed, index)
-        first_video = bisect.bisect_right(self._ends, index)
+        first_video, _ = locate(self._ends, index)
         for attempt in range(len(self.videos)):
             number = (first_video + attempt) % len(self.videos)
             video = self.videos[number]

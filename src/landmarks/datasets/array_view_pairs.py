@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -12,7 +11,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from landmarks.data.pair_items import choose, item_generator, pair_item
+from landmarks.data.pair_items import item_generator, locate, pair_item, view_pair
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.data.tps_pairs import TpsPairMaker
 
@@ -67,11 +66,9 @@ class ArrayViewPairs(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} images")
         generator = item_generator(self.seed, index)
-        number = bisect.bisect_right(self._ends, index)
+        number, anchor = locate(self._ends, index)
         group = self.groups[number]
-        anchor = index - (self._ends[number - 1] if number else 0)
-        other = (anchor + 1 + choose(generator, len(group.indices) - 1)) % len(group.indices)
-        pair = (anchor, other) if choose(generator, 2) == 0 else (other, anchor)
+        pair = view_pair(generator, anchor, len(group.indices))
         source, target = (self._rgb(int(group.indices[i])) for i in pair)
         item = pair_item(source, target, self.spec, self.warp, generator)
         return {**item, "group": number, "images": torch.tensor(pair)}
