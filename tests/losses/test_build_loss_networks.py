@@ -12,6 +12,7 @@ from landmarks.config_loading import load_config
 from landmarks.errors import ConfigError, WeightsError
 from landmarks.losses import INITIAL_LAYER_MEANS, build_loss
 from landmarks.losses.build import STANDARD_INITIAL_MEANS, resolve_layers
+from landmarks.models import installed_weights
 from landmarks.models.loss_networks import LOSS_NETWORKS
 
 pytestmark = pytest.mark.filterwarnings("ignore:the .* RANDOM weights")
@@ -57,7 +58,9 @@ def test_vgg_layer_names_with_mobilenet_are_rejected():
         build_loss(config)
 
 
-def test_override_chain_and_missing_file():
+def test_override_chain_and_missing_file(monkeypatch):
+    # As on a machine without the pip-installed file (where it is installed, it would be used).
+    monkeypatch.setattr(installed_weights, "MOBILENET_V2_PACKAGE", "no_such_package_for_landmarks")
     config = load_config("cpu", ["loss.kind=perceptual", "loss.network=mobilenet_v2"])
     with pytest.raises(WeightsError, match="mobilenet_v2-b0353104.pth"):
         build_loss(config.loss)

