@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from landmarks.errors import WeightsError
-from landmarks.models.vgg import imagenet_normalise
+from landmarks.models.vgg import imagenet_normalise, tapped_outputs
 from landmarks.models.weight_files import checked_tensor, read_state_dict
 from landmarks.nn.folding import fold_batchnorms_
 
@@ -150,15 +150,7 @@ class MobileNetV2Features(nn.Module):
         """
         if images.dim() != 4 or images.shape[1] != 3:
             raise ValueError(f"expected images of shape (B, 3, H, W), got {tuple(images.shape)}")
-        x = imagenet_normalise(images)
-        outputs = {}
-        for index, module in enumerate(self.features):
-            if len(outputs) == len(self._outputs):
-                break
-            x = module(x)
-            if index in self._outputs:
-                outputs[self._outputs[index]] = x
-        return outputs
+        return tapped_outputs(self.features, imagenet_normalise(images), self._outputs)
 
 
 def load_torchvision_mobilenet_v2(path: str | Path) -> dict[str, torch.Tensor]:

@@ -140,15 +140,22 @@ class VggFeatures(nn.Module):
         """
         if images.dim() != 4 or images.shape[1] != 3:
             raise ValueError(f"expected images of shape (B, 3, H, W), got {tuple(images.shape)}")
-        x = self.input_transform(images)
-        outputs = {}
-        for index, module in enumerate(self.features):
-            if len(outputs) == len(self._outputs):
-                break
-            x = module(x)
-            if index in self._outputs:
-                outputs[self._outputs[index]] = x
-        return outputs
+        return tapped_outputs(self.features, self.input_transform(images), self._outputs)
+
+
+def tapped_outputs(
+    features: nn.Sequential, x: torch.Tensor, taps: Mapping[int, str]
+) -> dict[str, torch.Tensor]:
+    """Run ``features`` on ``x`` and return ``{taps[i]: output of features[i]}``; modules after the last
+    tapped one are not run (the loss networks of VGG and MobileNetV2 both work this way)."""
+    outputs = {}
+    for index, module in enumerate(features):
+        if len(outputs) == len(taps):
+            break
+        x = module(x)
+        if index in taps:
+            outputs[taps[index]] = x
+    return outputs
 
 
 def _matches(state: Mapping[str, object], layout: VggLayout) -> bool:
