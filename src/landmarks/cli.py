@@ -87,8 +87,9 @@ def _evaluate(args: argparse.Namespace) -> None:
     eyes = None if args.no_normalise else eyes
     if eyes is not None and len(eyes) != 2:
         raise LandmarksError(f"--eyes takes two point indices like 0,1, got {args.eyes}")
+    frame = args.frame or (splits.frame if splits is not None else "image")
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
-                              ridge=args.ridge, draws=args.draws, seed=args.seed)
+                              ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame)
     # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
     output = args.output or run_dir / "evaluation"
@@ -242,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(default: the dataset's, or 0,1: MAFL's eyes)")
     evaluate.add_argument("--no-normalise", action="store_true",
                           help="no inter-ocular normalisation (bodies): report pixel errors and PCK")
+    evaluate.add_argument("--frame", choices=("image", "model-input"),
+                          help="regress and measure in each image's own pixels, or in the model input's "
+                               "(after resize and crop) as the paper does for MAFL and AFLW (default: "
+                               "the dataset's protocol; image for CSVs)")
     evaluate.add_argument("--pck-distance", type=float, default=6.0, help="PCK threshold in pixels")
     evaluate.add_argument("--bias", action="store_true", help="fit the map with an intercept")
     evaluate.add_argument("--ridge", action="store_true", help="ridge regression, strength chosen on --val")

@@ -39,6 +39,7 @@ def test_splits_are_train_minus_last_tenth_val_and_test(aflw_root):
     assert splits.val.image_paths[0].name == "train_022.jpg"
     assert splits.test.paths[0] == aflw_root / "output/sub/test_000.jpg"
     assert splits.eye_indices == (0, 1)
+    assert splits.frame == "model-input"  # errors in the 128 x 128 input, as the paper
 
 
 def test_points_are_swapped_from_y_x_to_x_y(aflw_root):

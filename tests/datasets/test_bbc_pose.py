@@ -49,6 +49,7 @@ def test_splits_are_videos_1_10_11_15_16_20(bbc_root):
     assert videos == [set(range(1, 11)), set(range(11, 16)), set(range(16, 21))]
     assert (len(splits.train), len(splits.val), len(splits.test)) == (40, 10, 10)  # test: manual frames
     assert splits.eye_indices is None
+    assert splits.frame == "image"  # the toolkit's frames
     assert splits.test.point_names == JOINT_NAMES
 
 

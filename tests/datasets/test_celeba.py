@@ -62,6 +62,7 @@ def test_mafl_splits_follow_the_released_rules(celeba_root):
     assert numbers(splits.val) == MAFL_TRAIN[18:] == [24, 25]
     assert numbers(splits.test) == MAFL_TEST
     assert splits.eye_indices == (0, 1)
+    assert splits.frame == "model-input"  # errors in the 128 x 128 crop, as the paper
     assert splits.test.point_names == POINT_NAMES
     np.testing.assert_array_equal(splits.test.points[1], points_of(7))
     assert splits.test.paths[0] == celeba_root / "Img/img_align_celeba/000003.jpg"

@@ -89,3 +89,56 @@ def test_too_few_training_images_without_bias(run_dir, dataset, tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2
     assert "6" in err and "4" in err  # says how many images are needed and how many there are
+
+
+def _in_model_input(annotations, spec):
+    """The hand-written points taken to the model input's pixels, image by image (from the sizes)."""
+    from landmarks.data.preprocess import model_transform
+
+    sizes = [Image.open(path).size for path in annotations.paths]  # (width, height)
+    return np.stack([model_transform(h, w, spec).to_model(p)
+                     for (w, h), p in zip(sizes, annotations.points, strict=True)])
+
+
+def test_model_input_frame_measures_in_the_model_input(run_dir, dataset, tmp_path):
+    # The images have assorted sizes and the tiny model stretches them to 32 x 32: an anisotropic
+    # resize, so errors normalised by the eye distance differ between the two frames.
+    from landmarks.data.preprocess import ResizeSpec
+    from landmarks.evaluation.metrics import mean_normalised_error
+
+    train = read_annotations(dataset / "train.csv", dataset)
+    test = read_annotations(dataset / "test.csv", dataset)
+    out = tmp_path / "eval"
+    result = evaluate_checkpoint(run_dir, train=train, test=test, output_dir=out,
+                                 options=ProtocolOptions(draws=1, frame="model-input"))
+    image_frame = evaluate_checkpoint(run_dir, train=train, test=test, options=ProtocolOptions(draws=1))
+
+    spec = ResizeSpec(32, "stretch")
+    train_points, test_points = _in_model_input(train, spec), _in_model_input(test, spec)
+    mean_shape = np.broadcast_to(train_points.mean(axis=0), test_points.shape)
+    expected, _ = mean_normalised_error(mean_shape, test_points, 0, 1)
+    measured = {s.name: s.normalised_error for s in result.baselines}["mean training shape"]
+    assert measured == pytest.approx(expected, rel=1e-9)
+    assert measured != pytest.approx(
+        {s.name: s.normalised_error for s in image_frame.baselines}["mean training shape"], rel=1e-3)
+    assert result.settings["frame"] == "model-input"
+    assert any("model input" in note for note in result.notes)
+    # Figures show the model inputs; no regressor, since detect regresses in image pixels.
+    assert (out / "regressed_points.png").is_file()
+    assert not (out / "regressor.safetensors").exists()
+
+
+def test_frame_flag_matches_the_api_and_unknown_frame_is_refused(run_dir, dataset, tmp_path, capsys):
+    out = tmp_path / "eval"
+    code = main(["evaluate", str(run_dir), "--train", str(dataset / "train.csv"), "--test",
+                 str(dataset / "test.csv"), "--output", str(out), "--draws", "1", "--frame", "model-input"])
+    assert code == 0
+    api = evaluate_checkpoint(run_dir, train=read_annotations(dataset / "train.csv", dataset),
+                              test=read_annotations(dataset / "test.csv", dataset),
+                              options=ProtocolOptions(draws=1, frame="model-input"))
+    from_cli = json.loads((out / "metrics.json").read_text())
+    assert from_cli["test"] == json.loads(json.dumps(api.to_dict()))["test"]
+    from landmarks.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="model-input"):
+        ProtocolOptions(frame="crop")

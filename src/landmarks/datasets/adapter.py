@@ -37,12 +37,15 @@ class EvaluationSplits:
         test: images the error is reported on.
         eye_indices: the two points whose distance normalises errors (faces), or None to report
             pixel errors and PCK (bodies).
+        frame: where the protocol measures errors: ``"image"`` (each image's pixels) or ``"model-input"``
+            (the model input's, after resize and crop: MAFL and AFLW, errors in the 128 x 128 crop).
     """
 
     train: AnnotationSet
     val: AnnotationSet | None
     test: AnnotationSet
     eye_indices: tuple[int, int] | None = (0, 1)
+    frame: str = "image"
 
 
 @dataclass(frozen=True)

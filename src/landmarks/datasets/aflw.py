@@ -110,6 +110,7 @@ class AFLW:
             val=self._annotations("train", cut, end),
             test=self._annotations("test", 0, len(self.subsets["test"][0])),
             eye_indices=(0, 1),
+            frame="model-input",  # the paper's errors are in the 128 x 128 input
         )
 
     def _annotations(self, subset: str, start: int, stop: int) -> AnnotationSet:

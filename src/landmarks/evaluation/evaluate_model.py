@@ -6,7 +6,12 @@ This is the Python API behind ``landmarks evaluate``::
     result = evaluate_checkpoint("runs/cpu-.../checkpoints/last.ckpt", train=train_set, test=test_set)
 
 Images are brought to the model's input exactly as in training (the run's ``data.resize`` settings)
-and the learned landmarks mapped back to each image's own pixels before regression.
+and the learned landmarks mapped back to each image's own pixels before regression. With
+``ProtocolOptions(frame="model-input")`` the learned and annotated points are instead both taken to the
+pixels of the ``S x S`` model input (after the resize and crop), and the regression fitted and scored
+there: the paper's frame for MAFL and AFLW (errors in the 128 x 128 crop). The two differ when the
+resize changes the aspect (CelebA's 178 x 218 -> 160 x 160), and least squares without bias also
+depends on where the origin is.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from landmarks.data.images import load_image
+from landmarks.data.preprocess import PixelTransform, ResizeSpec, fit_to_model, model_transform
+from landmarks.errors import ConfigError
 from landmarks.evaluation.annotations import AnnotationSet
 from landmarks.evaluation.extract import extract_landmarks, keypoint_function, resize_spec
 from landmarks.evaluation.protocol import PAPER_PCK_DISTANCE, EvaluationResult, evaluate
@@ -28,6 +36,7 @@ from landmarks.models.checkpoint import TrainedModel, load_trained_model
 from landmarks.models.landmark_model import LandmarkModel, build_model
 
 FIGURE_IMAGES = 16  # test images shown in regressed_points.png
+FRAMES = ("image", "model-input")  # where points are regressed and errors measured
 UNTRAINED_SEED = 0  # the untrained-detector baseline is reproducible
 
 
@@ -41,6 +50,11 @@ class ProtocolOptions:
     ridge: bool = False
     draws: int = 10
     seed: int = 0
+    frame: str = "image"  # one of FRAMES: each image's own pixels, or the model input's (the paper's faces)
+
+    def __post_init__(self):
+        if self.frame not in FRAMES:
+            raise ConfigError(f"the evaluation frame must be one of {', '.join(FRAMES)}, got {self.frame!r}")
 
 
 def untrained_model(trained: TrainedModel) -> LandmarkModel:
@@ -77,10 +91,17 @@ def evaluate_checkpoint(
 
     learned = landmarks_of(trained.model)
     untrained = landmarks_of(untrained_model(trained))
+    annotated = [s.points for s in splits]
+    if options.frame == "model-input":
+        transforms = [[model_transform(*_height_width(path), spec) for path in s.paths] for s in splits]
+        learned, untrained, annotated = (
+            [_to_model_input(points, t) for points, t in zip(group, transforms, strict=True)]
+            for group in (learned, untrained, annotated)
+        )
     result = evaluate(
-        learned[0], train.points, learned[1], test.points,
+        learned[0], annotated[0], learned[1], annotated[1],
         val_learned=learned[2] if val is not None else None,
-        val_annotated=val.points if val is not None else None,
+        val_annotated=annotated[2] if val is not None else None,
         eye_indices=options.eye_indices, pck_distance=options.pck_distance, bias=options.bias,
         ridge=options.ridge, draws=options.draws, seed=options.seed,
         baseline_learned=(untrained[0], untrained[1]),
@@ -88,20 +109,47 @@ def evaluate_checkpoint(
         point_names=train.point_names or None,
     )
     result.settings.update({"checkpoint": str(checkpoint), "checkpoint_step": trained.step,
-                            "num_landmarks": trained.config.model.num_landmarks})
+                            "num_landmarks": trained.config.model.num_landmarks,
+                            "frame": options.frame})
+    if options.frame == "model-input":
+        result.notes.append(
+            f"Points are regressed and errors measured in the pixels of the {spec.size} x {spec.size} model "
+            "input (after the resize and crop of training), as the paper measures MAFL and AFLW; so no "
+            "regressor.safetensors is written (landmarks detect regresses in each image's own pixels).")
     if output_dir is not None:
-        save_evaluation(result, output_dir, test)
+        in_model_input = spec if options.frame == "model-input" else None
+        save_evaluation(result, output_dir, test, model_input=in_model_input)
     return result
 
 
-def save_evaluation(result: EvaluationResult, output_dir: str | Path, test: AnnotationSet) -> list[Path]:
+def _height_width(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:  # the header only; extract_landmarks has read every file already
+        return image.height, image.width
+
+
+def _to_model_input(points: np.ndarray, transforms: list[PixelTransform]) -> np.ndarray:
+    """``(N, P, 2)`` pixels of each original image -> the same points in its model input's pixels."""
+    return np.stack([t.to_model(p) for p, t in zip(points, transforms, strict=True)])
+
+
+def save_evaluation(result: EvaluationResult, output_dir: str | Path, test: AnnotationSet, *,
+                    model_input: ResizeSpec | None = None) -> list[Path]:
     """Write the metrics files, figures (regressed points on the first test images) and the fitted
-    regressor (``regressor.safetensors``, read by ``landmarks detect --regressor``)."""
+    regressor (``regressor.safetensors``, read by ``landmarks detect --regressor``).
+
+    With ``model_input`` (results in the model input's frame) the figures show the model inputs, and no
+    regressor is written: ``detect`` applies one to landmarks in each image's own pixels.
+    """
     count = min(FIGURE_IMAGES, len(test))
     images = [load_image(path) for path in test.paths[:count]]
+    annotated = test.points[:count]
+    if model_input is not None:
+        fitted = [fit_to_model(image, model_input) for image in images]
+        images = [(tensor.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for tensor, _ in fitted]
+        annotated = np.stack([t.to_model(p) for (_, t), p in zip(fitted, annotated, strict=True)])
     written = list(save_result(result, output_dir))
-    written += save_figures(result, output_dir, test_images=images, test_annotated=test.points[:count])
-    if result.linear_map is not None:
+    written += save_figures(result, output_dir, test_images=images, test_annotated=annotated)
+    if result.linear_map is not None and model_input is None:
         path = Path(output_dir) / REGRESSOR_FILE
         written.append(save_regressor(result.linear_map, result.point_names, path))
     return written
