@@ -14,7 +14,8 @@ Usage::
         --mobilenet ~/weights/mobilenet_v2-b0353104.pth
     python benchmarks/landmark_accuracy.py --variants colourisation --colourisation RUN/lossnet.safetensors
 
-Results are merged into ``benchmarks/results/landmark_accuracy-cpu.json`` and ``.md``.
+Results are merged into ``benchmarks/results/landmark_accuracy-cpu.json``, and its rows written as a table
+to ``landmark_accuracy-cpu-runs.md`` (``landmark_accuracy-cpu.md`` is the written account, not overwritten).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ REGRESSION_IMAGES, TEST_IMAGES = 1000, 300  # as the demo
 # The table was measured at batch 16 (the demo's earlier batch); a variant may override it.
 BASE = ["data.batch_size=16"]
 EARLY_MOBILENET = ["loss.layers=[input,block1,block3,block6]", "loss.initial_means=[100,0.09,0.16,0.19]"]
+# VGG-16's first three blocks (strides 1, 2, 4) and their released starting means, for 32 px images.
+EARLY_VGG = ["loss.layers=[input,conv1_2,conv2_2,conv3_2]", "loss.initial_means=[100,1.6,2.3,1.8]"]
 
 # name -> (overrides, which weights file it needs: None, "mobilenet" or "colourisation")
 VARIANTS: dict[str, tuple[list[str], str | None]] = {
@@ -75,6 +78,12 @@ VARIANTS: dict[str, tuple[list[str], str | None]] = {
         None,
     ),
     "colourisation": (["loss.kind=perceptual", "loss.network=vgg16"], "colourisation"),
+    "colourisation-early": (["loss.kind=perceptual", "loss.network=vgg16", *EARLY_VGG], "colourisation"),
+    # The same architecture untrained: what the colourisation pretraining adds.
+    "vgg16-early-random": (
+        ["loss.kind=perceptual", "loss.network=vgg16", *EARLY_VGG, "loss.random_weights=true"],
+        None,
+    ),
 }
 
 
@@ -170,7 +179,7 @@ def main() -> None:
         "threads": torch.get_num_threads(),
     }
     results_path.write_text(json.dumps(results, indent=2) + "\n")
-    results_path.with_suffix(".md").write_text(markdown(results))
+    (RESULTS_DIR / "landmark_accuracy-cpu-runs.md").write_text(markdown(results))
 
 
 def markdown(results: dict) -> str:
