@@ -32,6 +32,7 @@ from landmarks.evaluation.protocol import PAPER_PCK_DISTANCE, EvaluationResult, 
 from landmarks.evaluation.report import save_figures, save_result
 from landmarks.evaluation.saved_regressor import FILE_NAME as REGRESSOR_FILE
 from landmarks.evaluation.saved_regressor import save_regressor
+from landmarks.inference.image_input import to_rgb8
 from landmarks.models.checkpoint import TrainedModel, load_trained_model
 from landmarks.models.landmark_model import LandmarkModel, build_model
 
@@ -144,9 +145,9 @@ def save_evaluation(result: EvaluationResult, output_dir: str | Path, test: Anno
     images = [load_image(path) for path in test.paths[:count]]
     annotated = test.points[:count]
     if model_input is not None:
-        fitted = [fit_to_model(image, model_input) for image in images]
-        images = [(tensor.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for tensor, _ in fitted]
-        annotated = np.stack([t.to_model(p) for (_, t), p in zip(fitted, annotated, strict=True)])
+        fitted = [fit_to_model(image, model_input) for image in images]  # (3, S, S) in [0, 1], transform
+        images = [to_rgb8(tensor.permute(1, 2, 0).numpy()) for tensor, _ in fitted]
+        annotated = _to_model_input(annotated, [transform for _, transform in fitted])
     written = list(save_result(result, output_dir))
     written += save_figures(result, output_dir, test_images=images, test_annotated=annotated)
     if result.linear_map is not None and model_input is None:
