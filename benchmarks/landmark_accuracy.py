@@ -166,9 +166,9 @@ def main() -> None:
                 parser.error(f"variant {name} needs --{needs}")
             overrides = [*overrides, f"loss.weights={files[needs].expanduser()}"]
         row = run_variant(name, overrides, args.steps, args.work, train, test)
-        row["seconds per step (batch 16, fixed batch)"] = round(
-            seconds_per_step(overrides, args.time_steps), 4
-        )
+        # Timed at the variant's own batch (16 unless it overrides data.batch_size).
+        row["batch"] = load_config("demo", [*BASE, *overrides]).data.batch_size
+        row["seconds per step (fixed batch)"] = round(seconds_per_step(overrides, args.time_steps), 4)
         row["date"] = datetime.datetime.now().isoformat(timespec="minutes")
         row["load average"] = os.getloadavg()[0]
         results["rows"][name] = row
@@ -184,13 +184,14 @@ def main() -> None:
 
 def markdown(results: dict) -> str:
     lines = [
-        "| variant | steps | learned error (%) | mean-shape (%) | ratio | s/step |",
-        "|---|---|---|---|---|---|",
+        "| variant | steps | batch | learned error (%) | mean-shape (%) | ratio | s/step |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, row in results["rows"].items():
         lines.append(
-            f"| {name} | {row['steps']} | {row['learned error (%)']} | {row['mean-shape error (%)']} | "
-            f"{row['learned / mean-shape']} | {row.get('seconds per step (batch 16, fixed batch)', '')} |"
+            f"| {name} | {row['steps']} | {row.get('batch', 16)} | {row['learned error (%)']} | "
+            f"{row['mean-shape error (%)']} | {row['learned / mean-shape']} | "
+            f"{row.get('seconds per step (fixed batch)', '')} |"
         )
     return "\n".join(lines) + "\n"
 
