@@ -48,13 +48,14 @@ def test_bf16_autocast_reaches_the_networks(training):
     assert output.reconstruction.dtype == torch.bfloat16
 
 
-def test_channels_last_model(training):
-    learner = LandmarkLearner.from_config(
-        load_config("default", [*training.tiny, "trainer.channels_last=true"])
-    )
+def test_channels_last_model_and_loss_network(training):
+    overrides = [*training.tiny, "trainer.channels_last=true", "loss.kind=perceptual", "loss.network=vgg19",
+                 "loss.random_weights=true"]
+    learner = LandmarkLearner.from_config(load_config("default", overrides))
     learner.setup("fit")
-    weights = [p for p in learner.model.parameters() if p.dim() == 4]
-    assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    for network in (learner.model, learner.loss):
+        weights = [p for p in network.parameters() if p.dim() == 4]
+        assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
 
 
 def test_channels_last_training(tmp_path, training):

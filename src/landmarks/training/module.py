@@ -71,7 +71,10 @@ class LandmarkLearner(L.LightningModule):
     def setup(self, stage: str) -> None:
         self.pair_generator.manual_seed(self.config.trainer.seed + _RANK_SEED_STRIDE * self.global_rank)
         if self.config.trainer.channels_last:
+            # The frozen loss network too: on CPU its convolutions were a third of a demo step, and
+            # channels-last made them ~40% faster (benchmarks/results/landmark_accuracy-cpu.md).
             self.model.to(memory_format=torch.channels_last)
+            self.loss.to(memory_format=torch.channels_last)
 
     def make_pair(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> Pair:
         """A batch of still images becomes TPS pairs. A batch that already holds pairs (video frames,
