@@ -86,3 +86,8 @@ def test_default_yaml_mirrors_the_dataclasses():
     # default.yaml lists every field with its dataclass default; a drift between them fails here.
     raw = read_config_dict(PACKAGED_CONFIGS / "default.yaml")
     assert raw == to_dict(ExperimentConfig())
+
+
+def test_preload_refuses_sources_of_ready_pairs():
+    with pytest.raises(ConfigError, match="'data.preload' holds still images"):
+        load_config(None, ["data.source=synthetic-bodies", "data.preload=true"])

@@ -102,6 +102,9 @@ class DataConfig:
     synthetic_video_frames: int = 100  # synthetic-bodies: frames per video
     batch_size: int = 50  # per process (released: 50 on one GPU)
     num_workers: int = 2
+    # prepare every training image once, before training, in num_workers processes, and keep them in
+    # memory as 8-bit RGB (N x 3 x S x S bytes): no decoding or drawing during training (the demo)
+    preload: bool = False
     validation_count: int = 64  # held-out images for validation losses and image grids
     frame_gap: tuple[int, int] = (3, 30)  # frames between a video pair's two frames (Human3.6M)
     boxes: str | None = None  # CSV of crop boxes per video frame (video,frame,x0,y0,x1,y1 in pixels)

@@ -241,6 +241,10 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
     if data.source == "synthetic-bodies" and data.synthetic_video_frames < low + 1:
         raise ConfigError(f"'data.synthetic_video_frames' ({data.synthetic_video_frames}) must be at least "
                           f"data.frame_gap[0] + 1 = {low + 1}")
+    if data.preload and data.source in pair_sources:
+        raise ConfigError(f"'data.preload' holds still images in memory; data.source '{data.source}' yields "
+                          f"ready pairs of frames or views (preload works with synthetic-faces, "
+                          f"image-folder and the named datasets)")
     if config.pairs.warp_video_pairs and data.source not in pair_sources:
         raise ConfigError(f"'pairs.warp_video_pairs' warps ready pairs: it needs data.source "
                           f"{', '.join(pair_sources)}; got '{data.source}' (whose pairs are always warped)")

@@ -30,6 +30,7 @@ from landmarks.figures import model_figures
 from landmarks.models.checkpoint import load_trained_model
 from landmarks.models.installed_weights import MOBILENET_V2_INSTALL, installed_mobilenet_v2
 from landmarks.report import Section, build_report
+from landmarks.training.data import LandmarkData
 from landmarks.training.fit import fit, new_run_dir
 
 REGRESSION_IMAGES = 1000  # annotated faces for fitting the linear map
@@ -55,13 +56,15 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     test_csv = write_synthetic_faces(data_dir, TEST_IMAGES, size, seed, "test",
                                      start=first + REGRESSION_IMAGES)
 
+    data = LandmarkData(config.data, config.model.image_size)
+    data.setup("fit")  # draws the training faces into memory (data.preload): part of the budget
     train_minutes = minutes - (time.monotonic() - started) / 60 - EVALUATION_MINUTES
     if train_minutes < 0.5:
         raise ConfigError(f"--minutes {minutes} leaves no time to train; "
                           f"give at least {EVALUATION_MINUTES + 1}")
     print(f"[demo] training for up to {train_minutes:.1f} minutes")
     config = replace(config, trainer=replace(config.trainer, max_minutes=train_minutes))
-    fit(config, run_dir=run_dir)
+    fit(config, run_dir=run_dir, data=data)
 
     print("[demo] evaluating on held-out faces")
     train, test = (replace(read_annotations(csv, data_dir), point_names=SYNTHETIC_FACE_POINT_NAMES)

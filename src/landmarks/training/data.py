@@ -7,6 +7,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from landmarks.config import DataConfig, PairsConfig
+from landmarks.data.preloaded import PreloadedImages
 from landmarks.data.sources import build_training_dataset, build_validation_dataset
 from landmarks.errors import DataError
 
@@ -30,6 +31,10 @@ class LandmarkData(L.LightningDataModule):
     def setup(self, stage: str) -> None:
         if self.train_set is None:
             self.train_set = build_training_dataset(self.config, self.image_size, self.pairs)
+            if self.config.preload:
+                source = self.config.root or self.config.source
+                self.train_set = PreloadedImages(self.train_set, workers=self.config.num_workers,
+                                                 name=f"training images of {source}")
             self.val_set = build_validation_dataset(self.config, self.image_size, self.pairs)
         if len(self.train_set) < self.config.batch_size:
             where = self.config.root or self.config.source
@@ -37,7 +42,8 @@ class LandmarkData(L.LightningDataModule):
                                    f"(data.batch_size={self.config.batch_size}); lower the batch size")
 
     def _loader(self, dataset: Dataset, *, train: bool) -> DataLoader:
-        workers = self.config.num_workers
+        # Preloaded images need no workers: indexing memory is cheaper than passing batches between processes.
+        workers = 0 if isinstance(dataset, PreloadedImages) else self.config.num_workers
         return DataLoader(dataset, batch_size=self.config.batch_size, shuffle=train, drop_last=train,
                           num_workers=workers, persistent_workers=workers > 0,
                           pin_memory=torch.cuda.is_available())

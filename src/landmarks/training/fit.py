@@ -137,10 +137,15 @@ def run_dir_visible_to_children(run_dir: Path) -> Iterator[None]:
 
 
 def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
-        resume_from: Path | None = None) -> Path:
-    """Train (or continue training) the model described by ``config``; returns the run folder."""
+        resume_from: Path | None = None, data: LandmarkData | None = None) -> Path:
+    """Train (or continue training) the model described by ``config``; returns the run folder.
+
+    ``data``: the data module of ``config.data``, already set up (the demo prepares its images before
+    it decides how much of its time budget is left for training); built here if None.
+    """
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
-    data = LandmarkData(config.data, config.model.image_size)
+    if data is None:
+        data = LandmarkData(config.data, config.model.image_size)
     data.setup("fit")
     run_dir = start_run(config, run_dir)
     learner = LandmarkLearner.from_config(config)
