@@ -7,7 +7,8 @@ from landmarks.cli import main
 
 TINY = [
     "model.image_size=32", "model.num_landmarks=4", "model.base_width=4", "model.generator_width=8",
-    "model.generator_min_width=4", "data.batch_size=4", "data.num_workers=0", "trainer.max_steps=3",
+    "model.generator_min_width=4", "data.batch_size=4", "data.num_workers=0", "data.synthetic_count=64",
+    "trainer.max_steps=3",
     "trainer.progress_bar=false",
 ]
 

@@ -38,12 +38,15 @@ TEST_IMAGES = 300  # annotated faces for reporting errors
 ANNOTATED_SCALE = 2  # annotated faces are rendered at twice the model's size and resized like any image
 EVALUATION_MINUTES = 1.0  # kept from the budget for evaluation, figures and the report (2 CPU cores)
 FIGURE_IMAGES = 8
+MIN_TRAIN_MINUTES = 0.5
 
 
 def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
              overrides: list[str] | None = None) -> Path:
     """Run the demo; returns the path of its HTML report."""
     started = time.monotonic()
+    if minutes - EVALUATION_MINUTES < MIN_TRAIN_MINUTES:  # refused before any work
+        raise ConfigError(_too_short(minutes))
     config, loss_used = usable_loss(load_config("demo", overrides or []))
     # Absolute: figure paths are written relative to the run folder, whatever the working directory.
     run_dir = (Path(output_dir) if output_dir is not None else new_run_dir(config)).resolve()
@@ -59,9 +62,8 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     data = LandmarkData(config.data, config.model.image_size)
     data.setup("fit")  # draws the training faces into memory (data.preload): part of the budget
     train_minutes = minutes - (time.monotonic() - started) / 60 - EVALUATION_MINUTES
-    if train_minutes < 0.5:
-        raise ConfigError(f"--minutes {minutes} leaves no time to train; "
-                          f"give at least {EVALUATION_MINUTES + 1}")
+    if train_minutes < MIN_TRAIN_MINUTES:  # the annotated faces and the preloading took the rest
+        raise ConfigError(_too_short(minutes))
     print(f"[demo] training for up to {train_minutes:.1f} minutes")
     config = replace(config, trainer=replace(config.trainer, max_minutes=train_minutes))
     fit(config, run_dir=run_dir, data=data)
@@ -81,6 +83,10 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     print(result.table())
     return build_report(run_dir, title="landmarks demo: synthetic faces",
                         sections=_sections(run_dir, summary, figures))
+
+
+def _too_short(minutes: float) -> str:
+    return f"--minutes {minutes} leaves no time to train; give at least {EVALUATION_MINUTES + 2}"
 
 
 def usable_loss(config: ExperimentConfig) -> tuple[ExperimentConfig, str]:
