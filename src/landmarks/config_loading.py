@@ -243,8 +243,8 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
                           f"data.frame_gap[0] + 1 = {low + 1}")
     if data.preload and data.source in pair_sources:
         raise ConfigError(f"'data.preload' holds still images in memory; data.source '{data.source}' yields "
-                          f"ready pairs of frames or views (preload works with synthetic-faces, "
-                          f"image-folder and the named datasets)")
+                          f"ready pairs of frames or views: set data.preload=false (it works with "
+                          f"synthetic-faces, image-folder and the named image datasets)")
     if config.pairs.warp_video_pairs and data.source not in pair_sources:
         raise ConfigError(f"'pairs.warp_video_pairs' warps ready pairs: it needs data.source "
                           f"{', '.join(pair_sources)}; got '{data.source}' (whose pairs are always warped)")

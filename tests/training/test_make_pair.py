@@ -26,7 +26,7 @@ def test_ready_pairs_are_used_as_is(training):
 def test_ready_pairs_are_warped_on_the_device_when_asked(training):
     source, target = _frames()
     learner = _learner(training, "pairs.warp_video_pairs=true", "data.source=video-folder",
-                       "data.root=/nowhere")
+                       "data.root=/nowhere", "data.preload=false")
     pair = learner.make_pair({"source": source, "target": target}, torch.Generator().manual_seed(3))
     expected = learner.pair_maker.warp_pair(source, target, generator=torch.Generator().manual_seed(3))
     assert torch.equal(pair.source, expected.source) and torch.equal(pair.target, expected.target)
