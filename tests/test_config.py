@@ -58,11 +58,18 @@ def test_cpu_config_is_a_delta_from_the_default():
         ("loss.initial_means=[1, 2]", "one value per layer"),
         ("data.source=image-folder", "'data.root'"),
         ("no_equals_sign", "dotted.key=value"),
+        ("pairs.supersample=0", "'pairs.supersample' must be at least 1"),
     ],
 )
 def test_bad_configs_name_the_problem(override, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
         load_config(None, [override])
+
+
+def test_supersampled_synthetic_images_stay_within_their_drawing_sizes():
+    assert load_config(None, ["model.image_size=128", "pairs.supersample=2"]).pairs.supersample == 2
+    with pytest.raises(ConfigError, match=r"model.image_size x pairs.supersample = 256 x 2 = 512"):
+        load_config(None, ["model.image_size=256", "pairs.supersample=2"])
 
 
 def test_unknown_key_in_file_names_key(tmp_path):

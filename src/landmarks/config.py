@@ -56,6 +56,10 @@ class PairsConfig:
     boundary_mask: bool = True  # discount the loss near and beyond the image border (supp. sec. 2)
     # TPS-warp both images of a video or multi-view pair too (target warp, then source warp on the source)
     warp_video_pairs: bool = False
+    # Images arrive at supersample x model.image_size; pairs are made there, then each supersample x
+    # supersample block is averaged down to the model's size. For small models: bilinear resampling at
+    # 32 px (twice for the source) blurs 2-pixel features that the images to detect show sharp.
+    supersample: int = 1
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,12 @@ def validate(config: ExperimentConfig) -> None:
         raise ConfigError(f"'optim.warmup' must be a fraction in [0, 1), got {optim.warmup}")
     if not 0.0 <= optim.lr_floor <= 1.0:
         raise ConfigError(f"'optim.lr_floor' must be a fraction in [0, 1], got {optim.lr_floor}")
+    if config.pairs.supersample < 1:
+        raise ConfigError(f"'pairs.supersample' must be at least 1, got {config.pairs.supersample}")
+    drawn_at = model.image_size * config.pairs.supersample
+    if data.source in ("synthetic-faces", "synthetic-bodies") and drawn_at > 256:
+        raise ConfigError(f"synthetic images are drawn at 32 to 256 px; model.image_size x pairs.supersample "
+                          f"= {model.image_size} x {config.pairs.supersample} = {drawn_at}")
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")
 

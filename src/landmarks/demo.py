@@ -30,7 +30,7 @@ from landmarks.figures import model_figures
 from landmarks.models.checkpoint import load_trained_model
 from landmarks.models.installed_weights import MOBILENET_V2_INSTALL, installed_mobilenet_v2
 from landmarks.report import Section, build_report
-from landmarks.training.data import LandmarkData
+from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
 
 REGRESSION_IMAGES = 1000  # annotated faces for fitting the linear map
@@ -59,7 +59,7 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     test_csv = write_synthetic_faces(data_dir, TEST_IMAGES, size, seed, "test",
                                      start=first + REGRESSION_IMAGES)
 
-    data = LandmarkData(config.data, config.model.image_size)
+    data = LandmarkData(config.data, data_image_size(config))
     data.setup("fit")  # draws the training faces into memory (data.preload): part of the budget
     train_minutes = minutes - (time.monotonic() - started) / 60 - EVALUATION_MINUTES
     if train_minutes < MIN_TRAIN_MINUTES:  # the annotated faces and the preloading took the rest

@@ -6,10 +6,15 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from landmarks.config import DataConfig, PairsConfig
+from landmarks.config import DataConfig, ExperimentConfig, PairsConfig
 from landmarks.data.preloaded import PreloadedImages
 from landmarks.data.sources import build_training_dataset, build_validation_dataset
 from landmarks.errors import DataError
+
+
+def data_image_size(config: ExperimentConfig) -> int:
+    """The side of the images the data module gives: the model's, times ``pairs.supersample``."""
+    return config.model.image_size * config.pairs.supersample
 
 
 class LandmarkData(L.LightningDataModule):

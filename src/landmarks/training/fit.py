@@ -30,7 +30,7 @@ from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
 from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
-from landmarks.training.data import LandmarkData
+from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.module import LandmarkLearner
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
@@ -145,7 +145,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     """
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
-        data = LandmarkData(config.data, config.model.image_size)
+        data = LandmarkData(config.data, data_image_size(config))
     data.setup("fit")
     run_dir = start_run(config, run_dir)
     learner = LandmarkLearner.from_config(config)

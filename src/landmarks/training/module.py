@@ -78,14 +78,21 @@ class LandmarkLearner(L.LightningModule):
 
     def make_pair(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> Pair:
         """A batch of still images becomes TPS pairs. A batch that already holds pairs (video frames,
-        views) is used as is, or warped like a still image with ``pairs.warp_video_pairs``."""
+        views) is used as is, or warped like a still image with ``pairs.warp_video_pairs``.
+
+        With ``pairs.supersample`` k > 1 the batch holds images of k times the model's size: the pair
+        is made at that size and then reduced to the model's (:func:`reduce_pair`).
+        """
         if "source" in batch:
             if self.config.pairs.warp_video_pairs:
                 tps = self.pair_maker.warp_pair(batch["source"], batch["target"], generator=generator)
-                return Pair(tps.source, tps.target, tps.mask)
-            return Pair(batch["source"], batch["target"], batch.get("mask"))
-        tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
-        return Pair(tps.source, tps.target, tps.mask)
+                pair = Pair(tps.source, tps.target, tps.mask)
+            else:
+                pair = Pair(batch["source"], batch["target"], batch.get("mask"))
+        else:
+            tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
+            pair = Pair(tps.source, tps.target, tps.mask)
+        return reduce_pair(pair, self.config.pairs.supersample)
 
     def _forward(self, pair: Pair) -> ModelOutput:
         if self.config.trainer.channels_last:
@@ -216,6 +223,27 @@ class LandmarkLearner(L.LightningModule):
             frozen = {f"loss.{name}" for name, p in self.loss.named_parameters() if not p.requires_grad}
             self._frozen_loss_keys = frozen
         return key in self._frozen_loss_keys
+
+
+def reduce_pair(pair: Pair, factor: int) -> Pair:
+    """Average each ``factor x factor`` block of a pair's images and mask: ``(B, C, kS, kS) -> (B, C, S, S)``.
+
+    Written out because it is the whole of ``pairs.supersample``: TPS pairs made at k times the model's
+    size and then area-reduced keep features of one or two model pixels sharp, where bilinear
+    resampling at the model's own size (twice for the source) would blur them
+    (benchmarks/results/landmark_accuracy-cpu.md).
+    """
+    if factor == 1:
+        return pair
+    size = pair.target.shape[-1]
+    if size % factor or pair.target.shape[-2] % factor:
+        raise ValueError(f"pairs.supersample={factor} needs images a multiple of {factor} in size, "
+                         f"got {tuple(pair.target.shape[-2:])}")
+
+    def reduce(images: torch.Tensor | None) -> torch.Tensor | None:
+        return None if images is None else torch.nn.functional.avg_pool2d(images, factor)
+
+    return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask))
 
 
 def _detach(value):
