@@ -1,0 +1,156 @@
+"""Learning curves of the demo model: the library's training step in a plain loop, evaluated as it trains.
+
+Each run is the ``demo`` config plus overrides, trained for ``--steps`` steps on preloaded synthetic
+faces with ``LandmarkLearner``'s own ``training_step``, gradient clipping and Adam (as Lightning's
+automatic optimisation calls them, without a ``Trainer``: no checkpoints, logging or validation), and
+evaluated every ``--every`` steps as the demo evaluates: least squares without bias from the K learned
+landmarks to the 5 annotated points, fitted on 1000 held-out faces and scored on 300 others, as a
+ratio to the mean-training-shape error. Runs are cheap enough to run two at a time on a 2-core machine
+(``--threads 1`` each), which is how the recorded curves were measured; the milliseconds per step are
+then those of one core shared with another run.
+
+Usage::
+
+    python benchmarks/learning_curves.py base --steps 8000 --every 2000 --threads 1
+    python benchmarks/learning_curves.py supersample-2 pairs.supersample=2 trainer.seed=1
+    python benchmarks/learning_curves.py plain-32 pairs.supersample=1 --cache /tmp/faces
+
+Each run appends one line to ``benchmarks/results/learning_curves-cpu.jsonl`` (name, overrides, machine,
+and the ratio, error and milliseconds per step at every evaluation). The written account of the
+recorded runs is ``benchmarks/results/landmark_accuracy-cpu.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from landmarks.config_loading import load_config
+from landmarks.data.preloaded import PreloadedImages
+from landmarks.data.preprocess import ResizeSpec
+from landmarks.data.synthetic_faces import SyntheticFaces, synthetic_face
+from landmarks.evaluation.extract import extract_landmarks
+from landmarks.evaluation.metrics import mean_normalised_error
+from landmarks.evaluation.regression import fit_linear_map
+from landmarks.training.data import data_image_size
+from landmarks.training.module import LandmarkLearner
+
+RESULTS = Path(__file__).parent / "results" / "learning_curves-cpu.jsonl"
+REGRESSION_IMAGES, TEST_IMAGES = 1000, 300  # as the demo
+ANNOTATED_SIZE = 64  # as the demo: twice the model's 32 px, resized to it like any image
+
+
+def training_faces(config, cache: Path | None) -> torch.Tensor:
+    """``(N, 3, s, s)`` uint8 training faces at the data module's size ``s``, kept in ``cache`` if given."""
+    size, count = data_image_size(config), config.data.synthetic_count
+    path = None if cache is None else cache / f"faces-{config.data.synthetic_seed}-{size}px-{count}.pt"
+    if path is not None and path.is_file():
+        return torch.load(path)
+    faces = SyntheticFaces(count, size, seed=config.data.synthetic_seed)
+    images = PreloadedImages(faces, workers=2, name="synthetic faces").images
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(images, path)
+    return images
+
+
+def annotated_faces(config) -> tuple[np.ndarray, ...]:
+    """The demo's regression and test faces: images ``(N, 64, 64, 3)`` uint8 and points ``(N, 5, 2)``."""
+    first = config.data.synthetic_count + config.data.validation_count
+    seed = config.data.synthetic_seed
+
+    def render(start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        images, points = zip(*[synthetic_face(seed, start + i, ANNOTATED_SIZE) for i in range(count)],
+                              strict=True)
+        return np.stack(images), np.stack(points)
+
+    return (*render(first, REGRESSION_IMAGES), *render(first + REGRESSION_IMAGES, TEST_IMAGES))
+
+
+def evaluate(learner: LandmarkLearner, config, annotated) -> tuple[float, float]:
+    """``(learned error, mean-shape error)`` in % of the inter-ocular distance, as the demo measures."""
+    train_images, train_points, test_images, test_points = annotated
+    model = learner.model.eval()
+    spec = ResizeSpec(config.model.image_size, config.data.resize, config.data.resize_to)
+
+    def keypoints(images: torch.Tensor) -> torch.Tensor:
+        if config.trainer.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        return model.detect(images).keypoints
+
+    train = extract_landmarks(keypoints, list(train_images), spec, batch_size=100, progress=False)
+    test = extract_landmarks(keypoints, list(test_images), spec, batch_size=100, progress=False)
+    model.train()
+    learned, _ = mean_normalised_error(fit_linear_map(train, train_points).predict(test), test_points, 0, 1)
+    mean_shape = np.broadcast_to(train_points.mean(0), test_points.shape)
+    baseline, _ = mean_normalised_error(mean_shape, test_points, 0, 1)
+    return learned, baseline
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("name", help="the run's name in the results file")
+    parser.add_argument("overrides", nargs="*", help="demo config overrides, dotted.key=value")
+    parser.add_argument("--steps", type=int, default=8000)
+    parser.add_argument("--every", type=int, default=2000, help="steps between evaluations")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: two runs side by side)")
+    parser.add_argument("--cache", type=Path, help="folder to keep the drawn training faces in")
+    args = parser.parse_intermixed_args()
+
+    torch.set_num_threads(args.threads)
+    config = load_config("demo", args.overrides)
+    if config.optim.schedule in ("cosine", "plateau"):
+        parser.error(f"optim.schedule={config.optim.schedule} needs a Trainer (time budget, validation); "
+                     "use benchmarks/landmark_accuracy.py, which trains with Lightning")
+    torch.manual_seed(config.trainer.seed)
+    images = training_faces(config, args.cache)
+    annotated = annotated_faces(config)
+    learner = LandmarkLearner.from_config(config)
+    learner.setup("fit")
+    # The module logs through its Trainer; there is none here, and the loop keeps its own numbers.
+    warnings.filterwarnings("ignore", message=".*self.trainer.* reference is not registered")
+    optimization = learner.configure_optimizers()
+    optimizer = optimization["optimizer"]
+    scheduler = optimization.get("lr_scheduler", {}).get("scheduler")  # the step schedule, per step
+    order = torch.Generator().manual_seed(config.trainer.seed)
+    batch_size, rows, seconds = config.data.batch_size, [], 0.0
+    permutation, position = torch.randperm(len(images), generator=order), 0
+    for step in range(1, args.steps + 1):
+        if position + batch_size > len(images):  # a new epoch, as the data loader's drop_last
+            permutation, position = torch.randperm(len(images), generator=order), 0
+        batch = {"image": images[permutation[position : position + batch_size]].float().div_(255.0)}
+        position += batch_size
+        started = time.perf_counter()
+        loss = learner.training_step(batch, step - 1)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        learner.configure_gradient_clipping(optimizer)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        seconds += time.perf_counter() - started
+        if step % args.every == 0 or step == args.steps:
+            learned, baseline = evaluate(learner, config, annotated)
+            rows.append({"step": step, "learned / mean-shape": round(learned / baseline, 4),
+                         "learned error (%)": round(learned, 2),
+                         "ms per step": round(1000 * seconds / step, 1)})
+            print(args.name, json.dumps(rows[-1]), flush=True)
+    record = {"name": args.name, "overrides": args.overrides, "threads": args.threads, "rows": rows,
+              "mean-shape error (%)": round(baseline, 2), "date": datetime.date.today().isoformat(),
+              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+                         f"torch {torch.__version__}"}
+    with RESULTS.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+if __name__ == "__main__":
+    main()
