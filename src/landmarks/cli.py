@@ -358,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = [*args.overrides, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    from landmarks.denormals import flush_denormals
+
+    flush_denormals()  # before torch creates its threads (see landmarks.denormals)
     try:
         status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:

@@ -22,6 +22,7 @@ from landmarks.data.synthetic_faces import (
     SYNTHETIC_FACE_POINT_NAMES,
     write_synthetic_faces,
 )
+from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
 from landmarks.evaluation.annotations import read_annotations
 from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
@@ -47,6 +48,7 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
              overrides: list[str] | None = None) -> Path:
     """Run the demo; returns the path of its HTML report."""
     started = time.monotonic()
+    flush_denormals()  # before any torch work (landmarks.denormals); the command line did it already
     if minutes - EVALUATION_MINUTES < MIN_TRAIN_MINUTES:  # refused before any work
         raise ConfigError(_too_short(minutes))
     config, loss_used = usable_loss(load_config("demo", overrides or []))

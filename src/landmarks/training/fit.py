@@ -28,6 +28,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
+from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
@@ -111,6 +112,7 @@ def start_run(config, run_dir: Path | None) -> Path:
     ``config`` is any config dataclass with ``name``, ``output_dir`` and ``trainer.seed`` (the landmark
     model's or the loss network's).
     """
+    flush_denormals()  # a no-op after the command line's call; covers this thread for API callers
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
     if _first_process():
