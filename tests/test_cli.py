@@ -109,3 +109,15 @@ def test_module_runs_as_a_script():
     )
     assert result.returncode == 0
     assert "--resume" in result.stdout and "--data-root" in result.stdout
+
+
+def test_report_does_not_import_torch(tmp_path):
+    # The HTML report needs no torch; the command line flushes denormals only for commands that compute.
+    import subprocess
+    import sys
+
+    (tmp_path / "run").mkdir()
+    code = ("import sys; from landmarks.cli import main; main(['report', sys.argv[1]]); "
+            "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr

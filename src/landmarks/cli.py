@@ -315,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="collect a run's metrics and figures into one HTML page")
     report.add_argument("run", type=Path, help="run folder")
     report.add_argument("--title")
-    report.set_defaults(handler=_report)
+    report.set_defaults(handler=_report, computes=False)  # HTML only: no torch to import
 
     transfer = commands.add_parser(
         "transfer", help="render sources' appearance at targets' landmarks (supplement sec. 8)",
@@ -358,9 +358,10 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = [*args.overrides, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    from landmarks.denormals import flush_denormals
+    if getattr(args, "computes", True):
+        from landmarks.denormals import flush_denormals
 
-    flush_denormals()  # before torch creates its threads (see landmarks.denormals)
+        flush_denormals()  # before torch creates its threads (see landmarks.denormals)
     try:
         status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:
