@@ -112,7 +112,6 @@ def start_run(config, run_dir: Path | None) -> Path:
     ``config`` is any config dataclass with ``name``, ``output_dir`` and ``trainer.seed`` (the landmark
     model's or the loss network's).
     """
-    flush_denormals()  # a no-op after the command line's call; covers this thread for API callers
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
     if _first_process():
@@ -145,6 +144,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     ``data``: the data module of ``config.data``, already set up (the demo prepares its images before
     it decides how much of its time budget is left for training); built here if None.
     """
+    flush_denormals()  # for API callers, before any torch work here (the command line did it already)
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
         data = LandmarkData(config.data, data_image_size(config))
