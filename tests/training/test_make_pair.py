@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from landmarks.config_loading import load_config
@@ -80,3 +81,10 @@ def test_ready_pairs_are_averaged_down_when_supersampled(training):
     torch.testing.assert_close(pair.source, torch.nn.functional.avg_pool2d(source, 2))
     torch.testing.assert_close(pair.target, torch.nn.functional.avg_pool2d(target, 2))
     assert pair.mask is None
+
+
+def test_images_of_the_wrong_size_for_the_supersampling_are_refused(training):
+    learner = _learner(training, "pairs.supersample=2")
+    images = torch.rand(2, 3, 32, 32)  # the model's size, not twice it
+    with pytest.raises(ValueError, match="pairs.supersample=2 with model.image_size=32 needs 64 x 64 images"):
+        learner.make_pair({"image": images}, torch.Generator().manual_seed(0))

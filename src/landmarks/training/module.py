@@ -92,7 +92,7 @@ class LandmarkLearner(L.LightningModule):
         else:
             tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
             pair = Pair(tps.source, tps.target, tps.mask)
-        return reduce_pair(pair, self.config.pairs.supersample)
+        return reduce_pair(pair, self.config.pairs.supersample, self.config.model.image_size)
 
     def _forward(self, pair: Pair) -> ModelOutput:
         if self.config.trainer.channels_last:
@@ -225,20 +225,22 @@ class LandmarkLearner(L.LightningModule):
         return key in self._frozen_loss_keys
 
 
-def reduce_pair(pair: Pair, factor: int) -> Pair:
+def reduce_pair(pair: Pair, factor: int, size: int) -> Pair:
     """Average each ``factor x factor`` block of a pair's images and mask: ``(B, C, kS, kS) -> (B, C, S, S)``.
 
-    Written out because it is the whole of ``pairs.supersample``: TPS pairs made at k times the model's
-    size and then area-reduced keep features of one or two model pixels sharp, where bilinear
-    resampling at the model's own size (twice for the source) would blur them
-    (benchmarks/results/landmark_accuracy-cpu.md).
+    ``size`` is the model's ``S``. Written out because it is the whole of ``pairs.supersample``: TPS
+    pairs made at k times the model's size and then area-reduced keep features of one or two model
+    pixels sharp, where bilinear resampling at the model's own size (twice for the source) would blur
+    them (benchmarks/results/landmark_accuracy-cpu.md).
+
+    Raises:
+        ValueError: if the images are not ``factor * size`` pixels on each side.
     """
+    if pair.target.shape[-2:] != (factor * size, factor * size):
+        raise ValueError(f"pairs.supersample={factor} with model.image_size={size} needs "
+                         f"{factor * size} x {factor * size} images, got {tuple(pair.target.shape[-2:])}")
     if factor == 1:
         return pair
-    size = pair.target.shape[-1]
-    if size % factor or pair.target.shape[-2] % factor:
-        raise ValueError(f"pairs.supersample={factor} needs images a multiple of {factor} in size, "
-                         f"got {tuple(pair.target.shape[-2:])}")
 
     def reduce(images: torch.Tensor | None) -> torch.Tensor | None:
         return None if images is None else torch.nn.functional.avg_pool2d(images, factor)
