@@ -37,10 +37,10 @@ import torch
 from landmarks.config_loading import load_config
 from landmarks.data.preloaded import PreloadedImages
 from landmarks.data.preprocess import ResizeSpec
-from landmarks.data.synthetic_faces import SyntheticFaces, synthetic_face
+from landmarks.data.synthetic_faces import SYNTHETIC_FACE_EYES, SyntheticFaces, synthetic_face
+from landmarks.denormals import flush_denormals
+from landmarks.evaluation import protocol
 from landmarks.evaluation.extract import extract_landmarks
-from landmarks.evaluation.metrics import mean_normalised_error
-from landmarks.evaluation.regression import fit_linear_map
 from landmarks.training.data import data_image_size
 from landmarks.training.module import LandmarkLearner
 
@@ -77,7 +77,7 @@ def annotated_faces(config) -> tuple[np.ndarray, ...]:
 
 
 def evaluate(learner: LandmarkLearner, config, annotated) -> tuple[float, float]:
-    """``(learned error, mean-shape error)`` in % of the inter-ocular distance, as the demo measures."""
+    """``(learned error, mean-shape error)`` in % of the inter-ocular distance, by the demo's protocol."""
     train_images, train_points, test_images, test_points = annotated
     model = learner.model.eval()
     spec = ResizeSpec(config.model.image_size, config.data.resize, config.data.resize_to)
@@ -90,10 +90,10 @@ def evaluate(learner: LandmarkLearner, config, annotated) -> tuple[float, float]
     train = extract_landmarks(keypoints, list(train_images), spec, batch_size=100, progress=False)
     test = extract_landmarks(keypoints, list(test_images), spec, batch_size=100, progress=False)
     model.train()
-    learned, _ = mean_normalised_error(fit_linear_map(train, train_points).predict(test), test_points, 0, 1)
-    mean_shape = np.broadcast_to(train_points.mean(0), test_points.shape)
-    baseline, _ = mean_normalised_error(mean_shape, test_points, 0, 1)
-    return learned, baseline
+    result = protocol.evaluate(train, train_points, test, test_points, eye_indices=SYNTHETIC_FACE_EYES,
+                               sample_sizes=(), draws=1)
+    errors = {scores.name: scores.normalised_error for scores in [result.regression, *result.baselines]}
+    return errors["regression"], errors["mean training shape"]
 
 
 def main() -> None:
@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="folder to keep the drawn training faces in")
     args = parser.parse_intermixed_args()
 
+    flush_denormals()  # as the command line does, before torch starts its threads
     torch.set_num_threads(args.threads)
     config = load_config("demo", args.overrides)
     if config.optim.schedule in ("cosine", "plateau"):
