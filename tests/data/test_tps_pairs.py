@@ -95,3 +95,12 @@ def test_cuda_images_give_the_cpu_pair():
     on_cpu = maker(images, seeded(0))
     assert on_cuda.source.is_cuda
     torch.testing.assert_close(on_cuda.source.cpu(), on_cpu.source, rtol=0, atol=1e-5)
+
+
+def test_a_maker_used_at_several_sizes_warps_each_as_a_fresh_one():
+    # The maker keeps the TPS kernel of every image size it has seen: one size must not leak into another.
+    maker = build_pair_maker(CONFIG)
+    for size in (24, 16, 24):
+        images = torch.rand(2, 3, size, size)
+        used, fresh = maker(images, seeded(size)), build_pair_maker(CONFIG)(images, seeded(size))
+        torch.testing.assert_close(used.source, fresh.source, rtol=0, atol=0)

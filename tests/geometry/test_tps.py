@@ -12,6 +12,7 @@ from landmarks.geometry.coordinates import pixel_grid
 from landmarks.geometry.tps import (
     TpsParams,
     control_points,
+    pixel_kernel,
     sample_tps_params,
     tps_sampling_grid,
     tps_transform_points,
@@ -156,6 +157,20 @@ def test_sampling_grid_matches_pixel_loop():
     )
     expected = torch.from_numpy(loop_sampling_grid(params, 7, 9)).float()
     torch.testing.assert_close(tps_sampling_grid(params, 7, 9), expected, rtol=0, atol=1e-5)
+
+
+def test_a_kept_kernel_gives_the_grid_computed_from_scratch():
+    params = sample_tps_params(3, **SOURCE, grid_size=4, generator=seeded(6))
+    kernel = pixel_kernel(7, 9, params.control_points)
+    assert kernel.shape == (63, 16)
+    expected = torch.from_numpy(loop_sampling_grid(params, 7, 9)).float()
+    torch.testing.assert_close(tps_sampling_grid(params, 7, 9, kernel), expected, rtol=0, atol=1e-5)
+
+
+def test_a_kernel_of_another_size_is_refused():
+    params = sample_tps_params(1, **SOURCE, grid_size=4, generator=seeded(6))
+    with pytest.raises(ValueError, match=r"kernel must be \(63, 16\)"):
+        tps_sampling_grid(params, 7, 9, pixel_kernel(9, 7 + 1, params.control_points))
 
 
 def test_matches_kornia_with_doubled_weights():

@@ -72,3 +72,10 @@ def test_perceptual_loss_with_random_weights_trains(tmp_path, training):
     losses = [value for _, value in training.scalars(run, "train/loss")]
     assert len(losses) == 6 and all(math.isfinite(value) and value > 0 for value in losses)
     assert training.checkpoint(run / "checkpoints" / "last.ckpt")["global_step"] == 6
+
+
+def test_scalars_are_logged_every_log_every_steps(tmp_path, training):
+    # training_step calls self.log only on the steps the logger writes (LandmarkLearner._logs_this_step).
+    run = training.fit(tmp_path / "run", "trainer.max_steps=9", "trainer.log_every=4")
+    for tag in ("train/loss", "train/error_input"):
+        assert [step for step, _ in training.scalars(run, tag)] == [3, 7], tag

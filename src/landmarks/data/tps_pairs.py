@@ -14,7 +14,14 @@ import torch
 
 from landmarks.config import PairsConfig
 from landmarks.geometry.boundary import boundary_mask
-from landmarks.geometry.tps import CONTROL_GRID_SIZE, sample_tps_params, tps_sampling_grid, warp_images
+from landmarks.geometry.tps import (
+    CONTROL_GRID_SIZE,
+    control_points,
+    pixel_kernel,
+    sample_tps_params,
+    tps_sampling_grid,
+    warp_images,
+)
 
 WARP_KEYS = frozenset({"rotation_std", "scale_std", "translation_std", "warp_std"})
 
@@ -68,13 +75,22 @@ class TpsPairMaker:
         self.source_warp = _check_warp("source_warp", source_warp)
         self.grid_size = grid_size
         self.boundary_mask = boundary_mask
+        # The TPS kernel of each image size and device seen: it depends on neither warp nor image.
+        self._kernels: dict[tuple[int, int, torch.device], torch.Tensor] = {}
 
     def _warp_grid(self, warp: dict, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         batch, _, height, width = images.shape
         params = sample_tps_params(
             batch, **warp, grid_size=self.grid_size, generator=generator, device=images.device
         )
-        return tps_sampling_grid(params, height, width)  # (B, H, W, 2)
+        return tps_sampling_grid(params, height, width, self._kernel(height, width, images.device))
+
+    def _kernel(self, height: int, width: int, device: torch.device) -> torch.Tensor:
+        key = (height, width, device)
+        if key not in self._kernels:
+            centres = control_points(self.grid_size, device=device)  # those of sample_tps_params
+            self._kernels[key] = pixel_kernel(height, width, centres)  # (H * W, N) float32
+        return self._kernels[key]
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator | None = None) -> TpsPair:
         """``(B, 3, H, W)`` float images in ``[0, 1]`` -> :class:`TpsPair` on the same device and dtype.

@@ -167,30 +167,70 @@ def tps_transform_points(params: TpsParams, points: torch.Tensor) -> torch.Tenso
     """
     if points.ndim not in (2, 3) or points.shape[-1] != 2:
         raise ValueError(f"points must be (M, 2) or (B, M, 2), got shape {tuple(points.shape)}")
-    dtype = torch.promote_types(torch.promote_types(points.dtype, params.kernel_weights.dtype), torch.float32)
+    dtype = _working_dtype(params, points.dtype)
     with torch.autocast(device_type=points.device.type, enabled=False):
         points = points.to(dtype)
         kernel = tps_kernel(points, params.control_points.to(dtype))  # (M, N) or (B, M, N)
-        bent = kernel @ params.kernel_weights.to(dtype)  # (B, M, 2)
-        linear = points @ params.affine.to(dtype).transpose(1, 2)  # (B, M, 2): rows p^T A^T
-        return bent + linear + params.translation.to(dtype)[:, None, :]  # (B, M, 2)
+        return _apply_tps(params, points, kernel)
 
 
-def tps_sampling_grid(params: TpsParams, height: int, width: int) -> torch.Tensor:
+def _working_dtype(params: TpsParams, points_dtype: torch.dtype) -> torch.dtype:
+    return torch.promote_types(torch.promote_types(points_dtype, params.kernel_weights.dtype), torch.float32)
+
+
+def _apply_tps(params: TpsParams, points: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """``s(p)`` from points ``(M, 2)`` or ``(B, M, 2)`` and their kernel ``(M, N)`` or ``(B, M, N)``."""
+    dtype = points.dtype
+    weights = params.kernel_weights.to(dtype)  # (B, N, 2)
+    if kernel.ndim == 2:
+        # One (M, N) @ (N, 2B) product for the whole batch: broadcasting the shared kernel against
+        # (B, N, 2) ran a batched product 7x slower on a CPU.
+        batch, count, _ = weights.shape
+        bent = kernel @ weights.transpose(0, 1).reshape(count, 2 * batch)  # (M, 2B)
+        bent = bent.view(-1, batch, 2).transpose(0, 1)  # (B, M, 2)
+    else:
+        bent = kernel @ weights  # (B, M, 2)
+    linear = points @ params.affine.to(dtype).transpose(1, 2)  # (B, M, 2): rows p^T A^T
+    return bent + linear + params.translation.to(dtype)[:, None, :]  # (B, M, 2)
+
+
+def pixel_kernel(height: int, width: int, centres: torch.Tensor) -> torch.Tensor:
+    """The kernel ``U(|p - c_i|)`` of every pixel of an ``H x W`` grid: ``(H * W, N)``.
+
+    It depends only on the image size and the control points ``centres`` ``(N, 2)`` (float32 or
+    float64; the result has their dtype and device), not on a warp, so a caller warping many batches
+    of one size computes it once and passes it to :func:`tps_sampling_grid`: at 64 px with the
+    released 10 x 10 control points it was nine tenths of the time of a grid on a CPU.
+    """
+    pixels = pixel_grid(height, width, device=centres.device, dtype=centres.dtype)  # (H, W, 2)
+    with torch.autocast(device_type=centres.device.type, enabled=False):
+        return tps_kernel(pixels.reshape(height * width, 2), centres)  # (H * W, N)
+
+
+def tps_sampling_grid(params: TpsParams, height: int, width: int,
+                      kernel: torch.Tensor | None = None) -> torch.Tensor:
     """Sampling locations of every output pixel, for :func:`warp_images` or ``grid_sample``.
 
     Args:
         params: a batch of ``B`` warps.
         height, width: output size ``H, W``.
+        kernel: :func:`pixel_kernel` of ``height``, ``width`` and ``params.control_points``, if the
+            caller keeps it; computed here if None.
 
     Returns:
         ``(B, H, W, 2)`` ``(x, y)`` in ``[-1, 1]`` units (values outside the square read padding);
         float32 (float64 for float64 parameters).
     """
     device = params.kernel_weights.device
-    pixels = pixel_grid(height, width, device=device, dtype=params.kernel_weights.dtype)  # (H, W, 2)
-    pixels = pixels.reshape(height * width, 2)  # (H * W, 2), shared by the batch
-    locations = tps_transform_points(params, pixels)  # (B, H * W, 2)
+    dtype = _working_dtype(params, params.kernel_weights.dtype)
+    if kernel is None:
+        kernel = pixel_kernel(height, width, params.control_points.to(device=device, dtype=dtype))
+    elif kernel.shape != (height * width, params.control_points.shape[0]):
+        raise ValueError(f"kernel must be ({height * width}, {params.control_points.shape[0]}) for a "
+                         f"{height} x {width} grid, got {tuple(kernel.shape)}")
+    pixels = pixel_grid(height, width, device=device, dtype=dtype).reshape(height * width, 2)  # (H * W, 2)
+    with torch.autocast(device_type=device.type, enabled=False):
+        locations = _apply_tps(params, pixels, kernel.to(dtype))  # (B, H * W, 2)
     return locations.view(params.batch_size, height, width, 2)  # (B, H, W, 2)
 
 

@@ -104,10 +104,11 @@ class LandmarkLearner(L.LightningModule):
         pair = self.make_pair(batch, self.pair_generator)
         output = self._forward(pair)
         loss = self.loss(output.reconstruction.float(), pair.target, pair.mask)
-        batch_size = pair.target.shape[0]
-        self.log("train/loss", loss.total, prog_bar=True, batch_size=batch_size)
-        for name, error in loss.per_layer.items():
-            self.log(f"train/error_{name}", error, batch_size=batch_size)
+        if self._logs_this_step():
+            batch_size = pair.target.shape[0]
+            self.log("train/loss", loss.total, prog_bar=True, batch_size=batch_size)
+            for name, error in loss.per_layer.items():
+                self.log(f"train/error_{name}", error, batch_size=batch_size)
         if self._wants_visuals():
             self._visuals = Visuals(_detach(pair), _detach(output))
         return loss.total
@@ -126,6 +127,17 @@ class LandmarkLearner(L.LightningModule):
             self._validation_visuals = Visuals(_detach(pair), _detach(output))
         return loss.total
 
+    def _logs_this_step(self) -> bool:
+        """Whether the logger writes this step's values (Lightning's rule for ``log_every_n_steps``).
+
+        NOTE(lightning): ``self.log`` costs ~0.8 ms per call on a CPU even on steps whose values are
+        never written (it moves its running metric to the value's device through a generic
+        collection walk); five calls a step were 8% of a demo step. Without gradient accumulation
+        Lightning's logging step is the optimiser step (:class:`ResumedLoggingStep` keeps it so).
+        """
+        every = self.trainer.log_every_n_steps
+        return every > 0 and (self.global_step + 1) % every == 0
+
     def _wants_visuals(self) -> bool:
         every = self.config.trainer.image_every
         return every > 0 and self.global_step % every == 0 and self.global_rank == 0
@@ -141,8 +153,10 @@ class LandmarkLearner(L.LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         optim = self.config.optim
         # Only the three networks train; the loss network is frozen.
+        # foreach: one multi-tensor update instead of a loop over the ~40 tensors; torch picks it by
+        # itself only on CUDA, and on a CPU it took a quarter off the demo's optimiser step.
         optimizer = torch.optim.Adam(self.model.parameters(), lr=optim.lr, betas=optim.adam_betas,
-                                     weight_decay=optim.weight_decay)
+                                     weight_decay=optim.weight_decay, foreach=True)
         if optim.schedule == "constant":
             return {"optimizer": optimizer}
         if optim.schedule == "cosine":
