@@ -109,7 +109,7 @@ def main() -> None:
     flush_denormals()  # as the command line does, before torch starts its threads
     torch.set_num_threads(args.threads)
     config = load_config("demo", args.overrides)
-    if config.optim.schedule in ("cosine", "plateau"):
+    if config.optim.schedule in ("cosine", "anneal", "plateau"):
         parser.error(f"optim.schedule={config.optim.schedule} needs a Trainer (time budget, validation); "
                      "use benchmarks/landmark_accuracy.py, which trains with Lightning")
     torch.manual_seed(config.trainer.seed)

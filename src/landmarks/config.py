@@ -121,15 +121,17 @@ class OptimConfig:
     lr: float = 1e-3  # released; paper 1e-2
     weight_decay: float = 1e-5  # released; paper 5e-4
     adam_betas: tuple[float, float] = (0.9, 0.999)
-    # released: step; paper: plateau; cosine: half a cosine over the budget (max_steps or
-    # max_minutes, whichever ends first), for short runs such as the demo
-    schedule: Literal["step", "plateau", "constant", "cosine"] = "step"
+    # released: step; paper: plateau; for short runs such as the demo, over the budget (max_steps or
+    # max_minutes, whichever ends first): cosine, half a cosine; anneal, constant then a linear fall
+    # over the budget's last anneal_fraction
+    schedule: Literal["step", "plateau", "constant", "cosine", "anneal"] = "step"
     step_every: int = 100_000  # steps between decays of the step schedule
     step_gamma: float = 0.95
     plateau_factor: float = 0.1
     plateau_patience: int = 5  # validations without improvement before the plateau decay
     warmup: float = 0.0  # cosine: fraction of the budget over which the rate rises linearly from the floor
-    lr_floor: float = 0.0  # cosine: final rate as a fraction of lr
+    lr_floor: float = 0.0  # cosine, anneal: final rate as a fraction of lr
+    anneal_fraction: float = 0.2  # anneal: the last fraction of the budget, over which the rate falls
     # "per-tensor": clip each parameter's gradient to l2-norm <= clip (released);
     # "global": clip the concatenated gradient (paper's wording); "none"
     clip_mode: Literal["per-tensor", "global", "none"] = "per-tensor"

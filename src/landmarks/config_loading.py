@@ -213,6 +213,9 @@ def validate(config: ExperimentConfig) -> None:
         raise ConfigError(f"'optim.warmup' must be a fraction in [0, 1), got {optim.warmup}")
     if not 0.0 <= optim.lr_floor <= 1.0:
         raise ConfigError(f"'optim.lr_floor' must be a fraction in [0, 1], got {optim.lr_floor}")
+    if not 0.0 < optim.anneal_fraction <= 1.0:
+        raise ConfigError(f"'optim.anneal_fraction' must be a fraction in (0, 1], "
+                          f"got {optim.anneal_fraction}")
     if config.pairs.supersample < 1:
         raise ConfigError(f"'pairs.supersample' must be at least 1, got {config.pairs.supersample}")
     drawn_at = model.image_size * config.pairs.supersample

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from landmarks.config import ExperimentConfig
@@ -36,6 +36,7 @@ from landmarks.training.module import LandmarkLearner
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
 RUN_DIR_ENV = "LANDMARKS_RUN_DIR"
+PROGRESS_REFRESH = 10  # steps between redraws of the progress bar
 
 
 def new_run_dir(config: ExperimentConfig) -> Path:
@@ -82,14 +83,19 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True,
         # last.ckpt is also written by FinalCheckpoint: overwrite it, never add last-v1.ckpt beside it.
         enable_version_counter=False)
+    callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
+                 LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep()]
+    if t.progress_bar:
+        # Redrawn every PROGRESS_REFRESH steps, not every step: a small model on a CPU makes 25 steps
+        # a second, and redrawing each one cost 2% of the demo's steps.
+        callbacks.append(TQDMProgressBar(refresh_rate=PROGRESS_REFRESH))
     return L.Trainer(
         max_steps=t.max_steps, max_epochs=-1,
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
         accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=t.precision,
         logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
-        callbacks=[checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
-                   LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep()],
+        callbacks=callbacks,
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
         default_root_dir=run_dir,

@@ -13,7 +13,7 @@ from landmarks.config_loading import from_dict, to_dict
 from landmarks.data.tps_pairs import build_pair_maker
 from landmarks.losses import build_loss
 from landmarks.models import ModelOutput, build_model
-from landmarks.training.budget_schedule import BudgetClock, budget_progress, cosine_factor
+from landmarks.training.budget_schedule import BudgetClock, anneal_factor, budget_progress, cosine_factor
 from landmarks.training.clipping import clip_grad_norm_per_tensor_
 
 # Keeps the pair streams of different processes and of validation apart (any large odd number would do).
@@ -135,6 +135,8 @@ class LandmarkLearner(L.LightningModule):
         collection walk); five calls a step were 8% of a demo step. Without gradient accumulation
         Lightning's logging step is the optimiser step (:class:`ResumedLoggingStep` keeps it so).
         """
+        if self._trainer is None:  # called outside a Trainer (benchmarks/learning_curves.py): nothing logs
+            return False
         every = self.trainer.log_every_n_steps
         return every > 0 and (self.global_step + 1) % every == 0
 
@@ -159,10 +161,8 @@ class LandmarkLearner(L.LightningModule):
                                      weight_decay=optim.weight_decay, foreach=True)
         if optim.schedule == "constant":
             return {"optimizer": optimizer}
-        if optim.schedule == "cosine":
-            scheduler = torch.optim.lr_scheduler.LambdaLR(
-                optimizer, lambda _: cosine_factor(self.budget_progress(), warmup=optim.warmup,
-                                                   floor=optim.lr_floor))
+        if optim.schedule in ("cosine", "anneal"):  # over the budget: steps or minutes (budget_schedule)
+            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: self._budget_factor())
             return {"optimizer": optimizer,
                     "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
         if optim.schedule == "step":
@@ -176,6 +176,13 @@ class LandmarkLearner(L.LightningModule):
         self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=optim.plateau_factor, patience=optim.plateau_patience)
         return {"optimizer": optimizer}
+
+    def _budget_factor(self) -> float:
+        """The cosine or anneal schedule's multiplier of ``optim.lr`` at the budget spent so far."""
+        optim = self.config.optim
+        if optim.schedule == "cosine":
+            return cosine_factor(self.budget_progress(), warmup=optim.warmup, floor=optim.lr_floor)
+        return anneal_factor(self.budget_progress(), fraction=optim.anneal_fraction, floor=optim.lr_floor)
 
     def budget_progress(self) -> float:
         """The fraction of the run's budget spent (steps or minutes, whichever is further along)."""
