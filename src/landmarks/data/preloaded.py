@@ -14,6 +14,7 @@ Convention:
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -42,6 +43,7 @@ class PreloadedImages(Dataset):
         if "image" not in dataset[0]:
             raise DataError(name, "preloading holds still images; this source yields ready pairs")
         started = time.monotonic()
+        workers = min(workers, usable_cpus())  # more processes than cores only compete for them
         loader = DataLoader(dataset, batch_size=PRELOAD_BATCH, shuffle=False, num_workers=workers,
                             collate_fn=_images_only)
         self.images = torch.cat(list(loader))  # (N, 3, S, S) uint8
@@ -54,6 +56,13 @@ class PreloadedImages(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         return {"image": self.images[index].float().div_(255.0), "index": index}
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one, e.g. under ``taskset``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _images_only(items: list[dict]) -> torch.Tensor:

@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from landmarks.config import DataConfig, ExperimentConfig, PairsConfig
-from landmarks.data.preloaded import PreloadedImages
+from landmarks.data.preloaded import PreloadedImages, usable_cpus
 from landmarks.data.sources import build_training_dataset, build_validation_dataset
 from landmarks.errors import DataError
 
@@ -47,8 +47,9 @@ class LandmarkData(L.LightningDataModule):
                                    f"(data.batch_size={self.config.batch_size}); lower the batch size")
 
     def _loader(self, dataset: Dataset, *, train: bool) -> DataLoader:
-        # Preloaded images need no workers: indexing memory is cheaper than passing batches between processes.
-        workers = 0 if isinstance(dataset, PreloadedImages) else self.config.num_workers
+        # Preloaded images need no workers: indexing memory is cheaper than passing batches between
+        # processes. Otherwise no more workers than usable cores (torch warns of the excess).
+        workers = 0 if isinstance(dataset, PreloadedImages) else min(self.config.num_workers, usable_cpus())
         return DataLoader(dataset, batch_size=self.config.batch_size, shuffle=train, drop_last=train,
                           num_workers=workers, persistent_workers=workers > 0,
                           pin_memory=torch.cuda.is_available())
