@@ -20,15 +20,19 @@ the written account is ``benchmarks/results/landmark_accuracy-cpu.md``.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import warnings
 from pathlib import Path
 
 import torch
-from learning_curves import RESULTS, annotated_faces, evaluate, training_faces  # the sibling script
+from learning_curves import (  # the sibling script
+    annotated_faces,
+    append_record,
+    batches,
+    evaluate,
+    optimiser_step,
+    training_faces,
+)
 
 from landmarks.denormals import flush_denormals
 from landmarks.training.module import LandmarkLearner
@@ -50,47 +54,31 @@ def main() -> None:
 
     flush_denormals()  # as the command line does, before torch starts its threads
     torch.set_num_threads(args.threads)
+    checkpoint = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     learner = LandmarkLearner.load_from_checkpoint(args.checkpoint, map_location="cpu")
     config = learner.config
     learner.setup("fit")
     learner.pair_generator.manual_seed(PAIR_SEED)
     warnings.filterwarnings("ignore", message=".*self.trainer.* reference is not registered")
     optimizer = learner.configure_optimizers()["optimizer"]
-    optimizer.load_state_dict(torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-                              ["optimizer_states"][0])
+    optimizer.load_state_dict(checkpoint["optimizer_states"][0])
     images, annotated = training_faces(config, args.cache), annotated_faces(config)
 
     learned, baseline = evaluate(learner, config, annotated)
     rows = [{"step": 0, "learned / mean-shape": round(learned / baseline, 4)}]
     print(json.dumps(rows[-1]), flush=True)
-    order = torch.Generator().manual_seed(ORDER_SEED)
-    batch_size = config.data.batch_size
-    permutation, position = torch.randperm(len(images), generator=order), 0
+    stream = batches(images, config.data.batch_size, ORDER_SEED)
     for step in range(1, args.steps + 1):
         for group in optimizer.param_groups:
             group["lr"] = config.optim.lr * (1 + (args.floor - 1) * step / args.steps)
-        if position + batch_size > len(images):
-            permutation, position = torch.randperm(len(images), generator=order), 0
-        batch = {"image": images[permutation[position : position + batch_size]].float().div_(255.0)}
-        position += batch_size
-        loss = learner.training_step(batch, step - 1)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        learner.configure_gradient_clipping(optimizer)
-        optimizer.step()
+        optimiser_step(learner, optimizer, next(stream), step - 1)
         if step % (args.steps // 4) == 0:
             learned, baseline = evaluate(learner, config, annotated)
             rows.append({"step": step, "learned / mean-shape": round(learned / baseline, 4)})
             print(json.dumps(rows[-1]), flush=True)
-    start = torch.load(args.checkpoint, map_location="cpu", weights_only=False)["global_step"]
-    record = {"name": f"anneal-from-{start}-floor-{args.floor}", "checkpoint": str(args.checkpoint),
-              "steps": args.steps, "floor": args.floor, "rows": rows,
-              "mean-shape error (%)": round(baseline, 2), "date": datetime.date.today().isoformat(),
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-                         f"torch {torch.__version__}"}
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(record) + "\n")
-
+    append_record({"name": f"anneal-from-{checkpoint['global_step']}-floor-{args.floor}",
+                   "checkpoint": str(args.checkpoint), "steps": args.steps, "floor": args.floor, "rows": rows,
+                   "mean-shape error (%)": round(baseline, 2)})
 
 if __name__ == "__main__":
     main()

@@ -29,6 +29,7 @@ import os
 import platform
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +97,35 @@ def evaluate(learner: LandmarkLearner, config, annotated) -> tuple[float, float]
     return errors["regression"], errors["mean training shape"]
 
 
+def batches(images: torch.Tensor, batch_size: int, seed: int) -> Iterator[dict[str, torch.Tensor]]:
+    """Endless batches ``{"image": (B, 3, s, s)}`` float in ``[0, 1]`` of the ``(N, 3, s, s)`` uint8 faces:
+    a new random order every epoch, and an epoch's last partial batch dropped, as the data loader does."""
+    order = torch.Generator().manual_seed(seed)
+    while True:
+        permutation = torch.randperm(len(images), generator=order)
+        for start in range(0, len(images) - batch_size + 1, batch_size):
+            yield {"image": images[permutation[start : start + batch_size]].float().div_(255.0)}
+
+
+def optimiser_step(learner: LandmarkLearner, optimizer: torch.optim.Optimizer, batch: dict,
+                   index: int) -> None:
+    """One step as Lightning's automatic optimisation runs it: loss, backward, the config's clipping, Adam."""
+    loss = learner.training_step(batch, index)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    learner.configure_gradient_clipping(optimizer)
+    optimizer.step()
+
+
+def append_record(record: dict) -> None:
+    """Append one run to ``RESULTS``, with the date and the machine."""
+    record = {**record, "date": datetime.date.today().isoformat(),
+              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+                         f"torch {torch.__version__}"}
+    with RESULTS.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("name", help="the run's name in the results file")
@@ -109,8 +139,8 @@ def main() -> None:
     flush_denormals()  # as the command line does, before torch starts its threads
     torch.set_num_threads(args.threads)
     config = load_config("demo", args.overrides)
-    if config.optim.schedule in ("cosine", "anneal", "plateau"):
-        parser.error(f"optim.schedule={config.optim.schedule} needs a Trainer (time budget, validation); "
+    if config.optim.schedule == "plateau":
+        parser.error("optim.schedule=plateau needs a Trainer (validation); "
                      "use benchmarks/landmark_accuracy.py, which trains with Lightning")
     torch.manual_seed(config.trainer.seed)
     images = training_faces(config, args.cache)
@@ -121,21 +151,18 @@ def main() -> None:
     warnings.filterwarnings("ignore", message=".*self.trainer.* reference is not registered")
     optimization = learner.configure_optimizers()
     optimizer = optimization["optimizer"]
-    scheduler = optimization.get("lr_scheduler", {}).get("scheduler")  # the step schedule, per step
-    order = torch.Generator().manual_seed(config.trainer.seed)
-    batch_size, rows, seconds = config.data.batch_size, [], 0.0
-    permutation, position = torch.randperm(len(images), generator=order), 0
+    scheduler = optimization.get("lr_scheduler", {}).get("scheduler")  # stepped every step
+    # The budget schedules (cosine, the demo's anneal) run over --steps: without a Trainer the learner
+    # counts neither steps nor time.
+    done = [0]
+    learner.budget_progress = lambda: done[0] / args.steps
+    stream = batches(images, config.data.batch_size, config.trainer.seed)
+    rows, seconds = [], 0.0
     for step in range(1, args.steps + 1):
-        if position + batch_size > len(images):  # a new epoch, as the data loader's drop_last
-            permutation, position = torch.randperm(len(images), generator=order), 0
-        batch = {"image": images[permutation[position : position + batch_size]].float().div_(255.0)}
-        position += batch_size
+        done[0] = step
+        batch = next(stream)
         started = time.perf_counter()
-        loss = learner.training_step(batch, step - 1)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        learner.configure_gradient_clipping(optimizer)
-        optimizer.step()
+        optimiser_step(learner, optimizer, batch, step - 1)
         if scheduler is not None:
             scheduler.step()
         seconds += time.perf_counter() - started
@@ -145,13 +172,8 @@ def main() -> None:
                          "learned error (%)": round(learned, 2),
                          "ms per step": round(1000 * seconds / step, 1)})
             print(args.name, json.dumps(rows[-1]), flush=True)
-    record = {"name": args.name, "overrides": args.overrides, "threads": args.threads, "rows": rows,
-              "mean-shape error (%)": round(baseline, 2), "date": datetime.date.today().isoformat(),
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-                         f"torch {torch.__version__}"}
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(record) + "\n")
-
+    append_record({"name": args.name, "overrides": args.overrides, "threads": args.threads, "rows": rows,
+                   "mean-shape error (%)": round(baseline, 2)})
 
 if __name__ == "__main__":
     main()
