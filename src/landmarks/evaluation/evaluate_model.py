@@ -25,7 +25,7 @@ from PIL import Image
 
 from landmarks.data.images import load_image
 from landmarks.data.preprocess import PixelTransform, ResizeSpec, fit_to_model, model_transform
-from landmarks.errors import ConfigError
+from landmarks.errors import ConfigError, WeightsError
 from landmarks.evaluation.annotations import AnnotationSet
 from landmarks.evaluation.extract import extract_landmarks, keypoint_function, resize_spec
 from landmarks.evaluation.protocol import PAPER_PCK_DISTANCE, EvaluationResult, evaluate
@@ -62,7 +62,10 @@ def untrained_model(trained: TrainedModel) -> LandmarkModel:
     """A model with the same config and a fresh initialisation (the baseline the paper implies)."""
     with torch.random.fork_rng():
         torch.manual_seed(UNTRAINED_SEED)
-        return build_model(trained.config.model).eval()
+        try:  # a pretrained detector trunk starts from its ImageNet weights, as training does
+            return build_model(trained.config.model).eval()
+        except WeightsError:  # not on this machine: the trunk stays random too
+            return build_model(trained.config.model, pretrained=False).eval()
 
 
 def evaluate_checkpoint(

@@ -105,7 +105,7 @@ def _load_exported(weights: Path, map_location: str | torch.device) -> TrainedMo
 def _build_with_weights(config: ExperimentConfig, state: dict[str, torch.Tensor], path: Path
                         ) -> LandmarkModel:
     """The config's model, with exactly ``state`` loaded, in eval mode."""
-    model = build_model(config.model)
+    model = build_model(config.model, pretrained=False)  # every weight comes from the state
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as error:  # shapes differ from the config's model

@@ -54,14 +54,20 @@ class Detection:
 
 
 class Detector(nn.Module):
-    """Landmark detector Phi: trunk, then a 1x1 conv to K score maps, then the soft-argmax."""
+    """Landmark detector Phi: trunk, then a 1x1 conv to K score maps, then the soft-argmax.
+
+    ``trunk``: any module mapping ``(B, 3, S, S)`` to ``(B, out_channels, h, h)`` with an
+    ``out_channels`` attribute; None for the paper's :class:`ConvTrunk` of the given sizes.
+    """
 
     def __init__(self, *, image_size: int, heatmap_size: int, base_width: int, num_landmarks: int,
                  soft_argmax_kind: str = "separable", norm_momentum: float = 0.01,
-                 norm_eps: float = 1e-3):
+                 norm_eps: float = 1e-3, trunk: nn.Module | None = None):
         super().__init__()
-        self.trunk = ConvTrunk(image_size=image_size, heatmap_size=heatmap_size, base_width=base_width,
-                               norm_momentum=norm_momentum, norm_eps=norm_eps)
+        if trunk is None:
+            trunk = ConvTrunk(image_size=image_size, heatmap_size=heatmap_size, base_width=base_width,
+                              norm_momentum=norm_momentum, norm_eps=norm_eps)
+        self.trunk = trunk
         self.head = nn.Conv2d(self.trunk.out_channels, num_landmarks, kernel_size=1)
         self.soft_argmax_kind = soft_argmax_kind
 

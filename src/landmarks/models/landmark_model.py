@@ -11,6 +11,7 @@ from landmarks.config import ModelConfig
 from landmarks.geometry.keypoints import gaussian_maps
 from landmarks.models.encoder import ConvTrunk, Detection, Detector
 from landmarks.models.generator import Generator
+from landmarks.models.pretrained_trunk import PretrainedTrunk
 from landmarks.nn.blocks import init_normal_
 
 
@@ -68,12 +69,22 @@ class LandmarkModel(nn.Module):
         return ModelOutput(reconstruction, detection.keypoints, detection.scores, maps)
 
 
-def build_model(config: ModelConfig) -> LandmarkModel:
-    """The paper's networks at the sizes in ``config``, initialised from N(0, init_std)."""
+def build_model(config: ModelConfig, *, pretrained: bool = True) -> LandmarkModel:
+    """The paper's networks at the sizes in ``config``, initialised from N(0, init_std).
+
+    With ``model.detector: mobilenet_v2`` the detector's frozen trunk then gets its ImageNet weights,
+    unless ``pretrained`` is false (a checkpoint's weights are about to replace them).
+
+    Raises:
+        WeightsError: ``pretrained`` and the detector's ImageNet weights cannot be found or read.
+    """
     norm = dict(norm_momentum=config.batchnorm_momentum, norm_eps=config.batchnorm_eps)
     sizes = dict(image_size=config.image_size, heatmap_size=config.heatmap_size)
+    trunk = None
+    if config.detector == "mobilenet_v2":
+        trunk = PretrainedTrunk(heatmap_size=config.heatmap_size, width=2 * config.base_width, **norm)
     detector = Detector(**sizes, base_width=config.base_width, num_landmarks=config.num_landmarks,
-                        soft_argmax_kind=config.soft_argmax, **norm)
+                        soft_argmax_kind=config.soft_argmax, trunk=trunk, **norm)
     encoder = ConvTrunk(**sizes, base_width=config.base_width, **norm)
     generator = Generator(in_channels=encoder.out_channels + config.num_landmarks, **sizes,
                           first_width=config.generator_width, min_width=config.generator_min_width,
@@ -82,4 +93,6 @@ def build_model(config: ModelConfig) -> LandmarkModel:
                           heatmap_size=config.heatmap_size, gaussian_sigma=config.gaussian_sigma,
                           gaussian_form=config.gaussian_form)
     init_normal_(model, config.init_std)
+    if trunk is not None and pretrained:
+        trunk.load_imagenet(config.detector_weights)  # after init_normal_, which would overwrite it
     return model

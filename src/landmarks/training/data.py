@@ -57,5 +57,9 @@ class LandmarkData(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, train=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | list:
+        # Nothing held out (a single video, validation_count 0): no validation, rather than a loader
+        # over nothing (Lightning runs no validation loop for an empty list).
+        if self.val_set is None:
+            return []
         return self._loader(self.val_set, train=False)

@@ -13,6 +13,7 @@ larger ``trainer.max_steps``) and continues from ``checkpoints/last.ckpt`` in th
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import warnings
@@ -30,12 +31,14 @@ from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
 from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
+from landmarks.installed_fallback import usable_config
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.module import LandmarkLearner
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
 RUN_DIR_ENV = "LANDMARKS_RUN_DIR"
+logger = logging.getLogger("landmarks.training")
 PROGRESS_REFRESH = 10  # steps between redraws of the progress bar
 
 
@@ -151,6 +154,10 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     it decides how much of its time budget is left for training); built here if None.
     """
     flush_denormals()  # for API callers, before any torch work here (the command line did it already)
+    if resume_from is None:  # a resumed run keeps the model and loss its checkpoints were made with
+        config, replaced = usable_config(config)
+        for line in replaced:
+            logger.warning("WARNING: %s", line)
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
         data = LandmarkData(config.data, data_image_size(config))

@@ -8,8 +8,9 @@ from typing import Any
 import lightning as L
 import torch
 
-from landmarks.config import ExperimentConfig
+from landmarks.config import ExperimentConfig, PhotometricConfig
 from landmarks.config_loading import from_dict, to_dict
+from landmarks.data.photometric import apply_photometric, sample_photometric_params
 from landmarks.data.tps_pairs import build_pair_maker
 from landmarks.losses import build_loss
 from landmarks.models import ModelOutput, build_model
@@ -92,7 +93,8 @@ class LandmarkLearner(L.LightningModule):
         else:
             tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
             pair = Pair(tps.source, tps.target, tps.mask)
-        return reduce_pair(pair, self.config.pairs.supersample, self.config.model.image_size)
+        pair = reduce_pair(pair, self.config.pairs.supersample, self.config.model.image_size)
+        return photometric_pair(pair, self.config.pairs.photometric, generator)
 
     def _forward(self, pair: Pair) -> ModelOutput:
         if self.config.trainer.channels_last:
@@ -267,6 +269,19 @@ def reduce_pair(pair: Pair, factor: int, size: int) -> Pair:
         return None if images is None else torch.nn.functional.avg_pool2d(images, factor)
 
     return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask))
+
+
+def photometric_pair(pair: Pair, config: PhotometricConfig, generator: torch.Generator) -> Pair:
+    """The same random photometric change on both images of each pair (``pairs.photometric``); the
+    pair itself when every strength is zero (the paper's setting). Noise pixels differ between the
+    two images, as a camera's would."""
+    if config.is_identity:
+        return pair
+    params = sample_photometric_params(pair.target.shape[0], **vars(config), generator=generator)
+    # The noise is drawn from the pair generator on a CPU, from the device's own generator elsewhere.
+    noise = generator if pair.target.device.type == "cpu" else None
+    return Pair(apply_photometric(pair.source, params, noise), apply_photometric(pair.target, params, noise),
+                pair.mask)
 
 
 def _detach(value):
