@@ -8,6 +8,7 @@ the inter-ocular distance. The mean shape scores 16.04 %; the two label teachers
     python benchmarks/realdev.py RUN --every               # every step checkpoint of the run (a curve)
     python benchmarks/realdev.py RUN --figure out.png      # raw landmarks on spread train / test frames
     python benchmarks/realdev.py RUN --record NOTE         # append a row to results/realdev-cpu.jsonl
+    python benchmarks/realdev.py RUN --train DIR/train.csv --test DIR/test.csv   # another annotated set
 
 Regression frames are every ``--stride``-th train frame (4800 / 4 = 1200 by default: the frames of a
 video are nearly alike, and more rows change the fit very little).
@@ -103,13 +104,17 @@ def main() -> None:
     parser.add_argument("--every", action="store_true", help="every step checkpoint, not only last.ckpt")
     parser.add_argument("--stride", type=int, default=4, help="use every n-th train frame for the regression")
     parser.add_argument("--teacher", default="mtcnn", choices=["mtcnn", "mediapipe"])
+    parser.add_argument("--train", type=Path, help="another set's regression CSV (root: its folder)")
+    parser.add_argument("--test", type=Path, help="another set's test CSV (root: its folder)")
     parser.add_argument("--figure", type=Path, help="PNG of raw landmarks on train (top) and test frames")
     parser.add_argument("--record", metavar="NOTE", help="append each score with this note to the results")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train = subset(read_annotations(REALDEV / f"labels_{args.teacher}_train.csv", REALDEV), args.stride)
-    test = read_annotations(REALDEV / f"labels_{args.teacher}_test.csv", REALDEV)
+    train_csv = args.train or REALDEV / f"labels_{args.teacher}_train.csv"
+    test_csv = args.test or REALDEV / f"labels_{args.teacher}_test.csv"
+    train = subset(read_annotations(train_csv, train_csv.parent), args.stride)
+    test = read_annotations(test_csv, test_csv.parent)
     for run in args.runs:
         for checkpoint in checkpoints_of(run, args.every):
             row = score(checkpoint, train, test)

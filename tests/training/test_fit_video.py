@@ -44,3 +44,20 @@ def test_fit_on_a_video_folder(tmp_path, training, caplog):
     losses = [value for _, value in training.scalars(run, "train/loss")]
     assert len(losses) == 3 and all(math.isfinite(value) for value in losses)
     assert len(training.scalars(run, "val/loss")) == 1
+
+
+def test_fit_on_one_frame_folder_has_no_validation_and_ends_cleanly(tmp_path, training):
+    # One video: no whole video can be held out, so there is no validation loop (the loader over
+    # "nothing held out" used to end the run in a TypeError at its first validation).
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "frames" / "only-one"
+    folder.mkdir(parents=True)
+    for index in range(10):
+        Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(folder / f"{index:04d}.png")
+    run = training.fit(tmp_path / "run", "data.frame_gap=[1, 4]", "pairs.warp_video_pairs=true",
+                       "trainer.max_steps=4", "trainer.val_every=2", "trainer.log_every=1",
+                       options=("--data", "frame-folders", "--data-root", str(tmp_path / "frames")))
+    assert training.checkpoint(run / "checkpoints" / "last.ckpt")["global_step"] == 4
+    assert "val/loss" not in training.events(run).Tags()["scalars"]

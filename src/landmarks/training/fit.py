@@ -172,6 +172,8 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
         # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
         warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
+        # No validation set (one video, validation_count 0): LandmarkData.val_dataloader returns [].
+        warnings.filterwarnings("ignore", message=r"Total length of `list` across ranks is zero")
         if resume_from is not None:  # the run's own checkpoints are expected there
             warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
         trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
