@@ -142,7 +142,7 @@ def _demo(args: argparse.Namespace) -> None:
 
 def _synth(args: argparse.Namespace) -> None:
     from landmarks.config_loading import load_config
-    from landmarks.data.synthetic_body_videos import write_body_evaluation_set
+    from landmarks.synthetic.body_videos import write_body_evaluation_set
 
     if min(args.videos, args.train_videos, args.frames, args.every) < 1 or not 32 <= args.size <= 256:
         raise LandmarksError("--videos, --train-videos, --frames and --every must be at least 1, "

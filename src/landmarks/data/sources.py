@@ -4,7 +4,7 @@ Splits:
     ``synthetic-faces``: training is faces ``0 .. synthetic_count - 1`` of collection
     ``synthetic_seed``; validation is the next ``validation_count`` faces, so the two never overlap.
     ``synthetic-bodies``: ready pairs of synthetic videos, split by whole videos (see
-    :mod:`landmarks.data.synthetic_bodies`).
+    :mod:`landmarks.synthetic.bodies`).
     ``image-folder``: the images under ``root`` sorted by path; the last ``validation_count`` files
     are held out for validation and never used for training. A small folder gives at most half of
     its files to validation, so training always keeps images.
@@ -25,11 +25,11 @@ from landmarks.data.image_folder import ImageFolder
 from landmarks.data.images import list_images
 from landmarks.data.pair_sources import PAIR_SOURCES, build_pair_dataset
 from landmarks.data.preprocess import ResizeSpec
-from landmarks.data.synthetic_bodies import build_synthetic_body_pairs
-from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.datasets import is_dataset
 from landmarks.datasets.training_source import build_dataset_split
 from landmarks.errors import ConfigError
+from landmarks.synthetic.bodies import build_synthetic_body_pairs
+from landmarks.synthetic.faces import SyntheticFaces
 
 MAX_VALIDATION_SHARE = 0.5  # of a small folder's files
 

@@ -1,6 +1,6 @@
 """Random parameters of one synthetic face: pose, facial geometry and appearance.
 
-Sampling is kept apart from drawing (:mod:`landmarks.data.synthetic_face_drawing`), so a face can be
+Sampling is kept apart from drawing (:mod:`landmarks.synthetic.face_drawing`), so a face can be
 replayed or edited (``dataclasses.replace``) and drawn again.
 
 Convention:

@@ -22,10 +22,10 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import Dataset
 
-from landmarks.data import synthetic_face_accessories as accessories
-from landmarks.data import synthetic_face_drawing as drawing
-from landmarks.data.synthetic_face_params import FaceParams, sample_face_params
-from landmarks.data.synthetic_face_textures import add_pixel_noise, background, skin_layer
+from landmarks.synthetic import face_accessories as accessories
+from landmarks.synthetic import face_drawing as drawing
+from landmarks.synthetic.face_params import FaceParams, sample_face_params
+from landmarks.synthetic.face_textures import add_pixel_noise, background, skin_layer
 
 __all__ = [
     "SYNTHETIC_FACE_EYES",
@@ -58,7 +58,7 @@ def render_face(params: FaceParams, size: int = DEFAULT_SIZE) -> tuple[np.ndarra
     """Draw one face.
 
     Args:
-        params: the face (see :class:`~landmarks.data.synthetic_face_params.FaceParams`).
+        params: the face (see :class:`~landmarks.synthetic.face_params.FaceParams`).
         size: side S of the square image, 32 to 256.
 
     Returns:

@@ -1,7 +1,7 @@
 """Random parameters of one synthetic body video: framing, proportions, appearance and motion.
 
-Sampling is kept apart from posing (:mod:`landmarks.data.synthetic_body_kinematics`) and drawing
-(:mod:`landmarks.data.synthetic_body_drawing`), so a video can be replayed or edited
+Sampling is kept apart from posing (:mod:`landmarks.synthetic.body_kinematics`) and drawing
+(:mod:`landmarks.synthetic.body_drawing`), so a video can be replayed or edited
 (``dataclasses.replace``) and drawn again. All of a video's frames share one :class:`BodyParams`;
 only the time ``t`` (the frame number) changes.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from landmarks.data.synthetic_face_params import BACKGROUNDS, FACE_TEXTURES, HAIR_COLOURS, SKIN_TONES
+from landmarks.synthetic.face_params import BACKGROUNDS, FACE_TEXTURES, HAIR_COLOURS, SKIN_TONES
 
 Colour = tuple[float, float, float]
 
