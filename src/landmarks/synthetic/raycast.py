@@ -28,7 +28,9 @@ class Ellipsoid:
     def aligned(cls, centre, radii, rotation: np.ndarray | None = None) -> Ellipsoid:
         """An ellipsoid with semi-axes ``radii`` along the columns of ``rotation`` (default: the axes)."""
         rotation = np.eye(3) if rotation is None else rotation
-        return cls(np.asarray(centre, dtype=np.float64), rotation @ np.diag(np.asarray(radii, dtype=np.float64)))
+        return cls(
+            np.asarray(centre, dtype=np.float64), rotation @ np.diag(np.asarray(radii, dtype=np.float64))
+        )
 
     def moved(self, rotation: np.ndarray, offset: np.ndarray) -> Ellipsoid:
         """The ellipsoid rotated about the origin by ``rotation``, then shifted by ``offset`` ``(3,)``."""
@@ -46,7 +48,14 @@ def rotation_matrix(roll: float, yaw: float, pitch: float) -> np.ndarray:
     With y down and z towards the camera, positive roll turns the face clockwise on screen, positive
     yaw turns it towards the image's right, positive pitch tips the chin towards the camera.
     """
-    cr, sr, cy, sy, cp, sp = np.cos(roll), np.sin(roll), np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch)
+    cr, sr, cy, sy, cp, sp = (
+        np.cos(roll),
+        np.sin(roll),
+        np.cos(yaw),
+        np.sin(yaw),
+        np.cos(pitch),
+        np.sin(pitch),
+    )
     roll_m = np.array([[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]])
     yaw_m = np.array([[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]])
     pitch_m = np.array([[1.0, 0.0, 0.0], [0.0, cp, -sp], [0.0, sp, cp]])
@@ -60,7 +69,8 @@ def intersect(ellipsoid: Ellipsoid, xs: np.ndarray, ys: np.ndarray) -> tuple[np.
         xs, ys: ``(1, W)`` and ``(H, 1)`` world x and y of the pixel centres.
 
     Returns:
-        ``(H, W)`` ``t`` (the dtype of ``xs``) of the hit nearest the camera (larger ``t``) and of the far one.
+        ``(H, W)`` ``t`` (the dtype of ``xs``) of the hit nearest the camera (larger ``t``) and of the
+        far one.
     """
     inverse = np.linalg.inv(ellipsoid.basis)  # world -> unit-sphere coordinates
     direction = inverse[:, 2]  # q moves by this per unit of t

@@ -19,9 +19,9 @@ import numpy as np
 Colour = tuple[float, float, float]
 
 # Pose: the issue's "as varied as in-the-wild crops".
-CENTRE = (0.5, 0.47)  # the head's centre, fractions of the image side (room for neck and shoulders)
+CENTRE = (0.5, 0.46)  # the head's centre, fractions of the image side (room for neck and shoulders)
 MAX_SHIFT = 0.1  # of the image side, per axis
-HALF_HEIGHT = 0.27  # cranium half-height, fraction of the image side, before scaling
+HALF_HEIGHT = 0.31  # cranium half-height, fraction of the image side, before scaling
 MAX_SCALE_CHANGE = 0.2  # the scale is HALF_HEIGHT times 1 +- this
 MAX_ROLL = np.deg2rad(20.0)
 MAX_YAW = np.deg2rad(30.0)
@@ -44,7 +44,12 @@ class Identity:
     """What stays fixed through a video: head shape, features, colours, accessories, background."""
 
     cranium: tuple[float, float] = (0.78, 0.92)  # half-width and half-depth (half-height is 1)
-    jaw: tuple[float, float, float, float] = (0.6, 0.4, 0.68, 0.7)  # half-width, centre y, half-height, half-depth
+    jaw: tuple[float, float, float, float] = (
+        0.6,
+        0.4,
+        0.68,
+        0.7,
+    )  # half-width, centre y, half-height, half-depth
     eye_y: float = -0.08
     eye_spacing: float = 0.32  # half the distance between the eye centres
     eye_width: float = 0.15  # half-width of one eye
@@ -133,8 +138,9 @@ class WildFaceParams:
 
 def sample_wild_face_params(rng: np.random.Generator) -> WildFaceParams:
     """A random face: identity, expression, pose, light and damage all vary."""
-    return WildFaceParams(sample_identity(rng), sample_expression(rng), sample_pose(rng),
-                          sample_light(rng), sample_damage(rng))
+    return WildFaceParams(
+        sample_identity(rng), sample_expression(rng), sample_pose(rng), sample_light(rng), sample_damage(rng)
+    )
 
 
 def sample_identity(rng: np.random.Generator) -> Identity:
@@ -146,20 +152,34 @@ def sample_identity(rng: np.random.Generator) -> Identity:
     return Identity(
         cranium=(half_width, u(0.85, 1.0)),
         jaw=(half_width * u(0.72, 0.92), u(0.3, 0.48), u(0.6, 0.76), u(0.62, 0.78)),
-        eye_y=u(-0.14, 0.0), eye_spacing=u(0.28, 0.35), eye_width=u(0.13, 0.17),
-        eye_openness=u(0.32, 0.5), iris=u(0.42, 0.58), brow_gap=u(0.13, 0.2), brow_thickness=u(0.03, 0.07),
-        nose=(u(0.09, 0.13), u(0.2, 0.28), u(0.12, 0.18)), nose_tilt=u(0.2, 0.45), nose_drop=u(0.28, 0.36),
-        mouth_drop=u(0.22, 0.3), mouth_width=u(0.19, 0.28), lip_thickness=u(0.03, 0.07),
-        skin=_sample_skin(rng), lips=_jitter(rng, (176, 86, 86), 35), iris_colour=_colour(rng, 20, 150),
-        hair=hair, hair_style=style,
+        eye_y=u(-0.14, 0.0),
+        eye_spacing=u(0.28, 0.35),
+        eye_width=u(0.13, 0.17),
+        eye_openness=u(0.32, 0.5),
+        iris=u(0.42, 0.58),
+        brow_gap=u(0.13, 0.2),
+        brow_thickness=u(0.03, 0.07),
+        nose=(u(0.09, 0.13), u(0.2, 0.28), u(0.12, 0.18)),
+        nose_tilt=u(0.2, 0.45),
+        nose_drop=u(0.28, 0.36),
+        mouth_drop=u(0.22, 0.3),
+        mouth_width=u(0.19, 0.28),
+        lip_thickness=u(0.03, 0.07),
+        skin=_sample_skin(rng),
+        lips=_jitter(rng, (176, 86, 86), 35),
+        iris_colour=_colour(rng, 20, 150),
+        hair=hair,
+        hair_style=style,
         hairline=u(-0.12, 0.05) if style == "fringe" else u(0.18, 0.45),
         hat=_colour(rng) if rng.random() < HAT_PROB else None,
         glasses=_colour(rng, 0, 140) if glasses else None,
         dark_lenses=bool(glasses and rng.random() < DARK_GLASSES_PROB),
         beard=u(0.4, 1.0) if rng.random() < BEARD_PROB else 0.0,
         moustache=u(0.5, 1.0) if rng.random() < MOUSTACHE_PROB else 0.0,
-        clothes=_colour(rng), clothes_pattern=str(rng.choice(CLOTHES_PATTERNS)),
-        background_seed=int(rng.integers(2**31)), foreground=bool(rng.random() < FOREGROUND_PROB),
+        clothes=_colour(rng),
+        clothes_pattern=str(rng.choice(CLOTHES_PATTERNS)),
+        background_seed=int(rng.integers(2**31)),
+        foreground=bool(rng.random() < FOREGROUND_PROB),
         texture_seed=int(rng.integers(2**31)),
     )
 
@@ -175,7 +195,8 @@ def sample_pose(rng: np.random.Generator) -> Pose:
     return Pose(
         centre=(CENTRE[0] + shift[0], CENTRE[1] + shift[1]),
         scale=HALF_HEIGHT * (1.0 + rng.uniform(-MAX_SCALE_CHANGE, MAX_SCALE_CHANGE)),
-        roll=rng.uniform(-MAX_ROLL, MAX_ROLL), yaw=rng.uniform(-MAX_YAW, MAX_YAW),
+        roll=rng.uniform(-MAX_ROLL, MAX_ROLL),
+        yaw=rng.uniform(-MAX_YAW, MAX_YAW),
         pitch=rng.uniform(-MAX_PITCH, MAX_PITCH),
     )
 
@@ -183,9 +204,13 @@ def sample_pose(rng: np.random.Generator) -> Pose:
 def sample_light(rng: np.random.Generator) -> Light:
     azimuth, elevation = rng.uniform(0, 2 * np.pi), rng.uniform(0.25, 1.3)
     direction = (np.cos(azimuth) * np.cos(elevation), np.sin(azimuth) * np.cos(elevation), np.sin(elevation))
-    return Light(direction=tuple(float(d) for d in direction), ambient=rng.uniform(0.15, 0.55),
-                 specular=rng.uniform(0.0, 0.35), shininess=rng.uniform(6.0, 30.0),
-                 colour=_jitter(rng, (235, 235, 235), 20))
+    return Light(
+        direction=tuple(float(d) for d in direction),
+        ambient=rng.uniform(0.15, 0.55),
+        specular=rng.uniform(0.0, 0.35),
+        shininess=rng.uniform(6.0, 30.0),
+        colour=_jitter(rng, (235, 235, 235), 20),
+    )
 
 
 def sample_damage(rng: np.random.Generator) -> Damage:
@@ -194,8 +219,10 @@ def sample_damage(rng: np.random.Generator) -> Damage:
         noise=rng.uniform(0.0, 10.0),
         jpeg_quality=int(rng.integers(20, 91)) if rng.random() < 0.7 else None,
         cast=tuple(float(g) for g in rng.uniform(0.8, 1.2, 3)),
-        contrast=rng.uniform(0.6, 1.3), brightness=rng.uniform(-35.0, 35.0),
-        grey=bool(rng.random() < 0.1), seed=int(rng.integers(2**31)),
+        contrast=rng.uniform(0.6, 1.3),
+        brightness=rng.uniform(-35.0, 35.0),
+        grey=bool(rng.random() < 0.1),
+        seed=int(rng.integers(2**31)),
     )
 
 

@@ -72,7 +72,7 @@ def paint_nostrils(albedo, x, y, identity: Identity) -> None:
 
 
 def lip_mask(x, y, identity: Identity, expression: Expression) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(M,)`` masks of the lips, the open mouth's inside and the upper teeth; the lips end at the corners."""
+    """``(M,)`` masks of the lips, the open mouth's inside and the upper teeth; lips end at the corners."""
     (left_x, corner_y), _ = mouth_corners(identity)
     t = x / -left_x  # -1 left corner, +1 right corner
     bulge = np.clip(1.0 - t**2, 0.0, None)
@@ -95,12 +95,14 @@ def paint_mouth(albedo, x, y, identity: Identity, expression: Expression) -> Non
     albedo[inside] = MOUTH_INSIDE
     albedo[teeth] = TEETH
     corner_y = mouth_corners(identity)[0, 1]
-    closed_line = lips & (np.abs(y - corner_y - expression.smile * (1 - (x / identity.mouth_width) ** 2)) < 0.008)
+    closed_line = lips & (
+        np.abs(y - corner_y - expression.smile * (1 - (x / identity.mouth_width) ** 2)) < 0.008
+    )
     albedo[closed_line & (expression.mouth_open <= 0)] *= 0.5
 
 
 def paint_facial_hair(albedo, x, y, identity: Identity, expression: Expression, noise: np.ndarray) -> None:
-    """A beard below the mouth and along the jaw, and a moustache above the lips, thinned by ``noise`` ``(M,)``."""
+    """A beard below the mouth and along the jaw, a moustache above the lips, thinned by ``noise`` (M,)."""
     colour = np.asarray(identity.hair, dtype=np.float32) * 0.85
     lips = lip_mask(x, y, identity, expression)[0]
     corner_y, half_width = mouth_corners(identity)[0, 1], identity.mouth_width
@@ -110,7 +112,9 @@ def paint_facial_hair(albedo, x, y, identity: Identity, expression: Expression, 
         albedo[region & ~lips & (density < identity.beard)] = colour
     if identity.moustache > 0:
         droop = 0.04 * (x / half_width) ** 2
-        region = (np.abs(x) < half_width + 0.03) & (y > corner_y - 0.13 + droop) & (y < corner_y - 0.03 + droop)
+        region = (
+            (np.abs(x) < half_width + 0.03) & (y > corner_y - 0.13 + droop) & (y < corner_y - 0.03 + droop)
+        )
         albedo[region & ~lips & (density < identity.moustache)] = colour
 
 

@@ -22,9 +22,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import torch
-from torch.utils.data import Dataset
 
+from landmarks.synthetic.drawn_images import DrawnImages
 from landmarks.synthetic.photo_damage import damage_photo
 from landmarks.synthetic.raycast import rotation_matrix
 from landmarks.synthetic.wild_face_params import Damage, WildFaceParams, sample_wild_face_params
@@ -39,21 +38,30 @@ MIN_SIZE, MAX_SIZE = 32, 256
 
 
 def wild_face(seed: int, index: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """The ``index``-th face of collection ``seed``; same arguments, same bytes (see :func:`render_wild_face`)."""
+    """The ``index``-th face of collection ``seed``: same arguments, same bytes (:func:`render_wild_face`)."""
     return render_wild_face(sample_wild_face_params(np.random.default_rng([seed, index])), size)
 
 
 def without_occluders(params: WildFaceParams) -> WildFaceParams:
-    """The same face with nothing in front of its features: no hat, glasses, fringe, beard, foreground, damage."""
+    """The same face with nothing over its features: no hat, glasses, fringe, beard, foreground, damage."""
     identity = params.identity
     style = "short" if identity.hair_style == "fringe" else identity.hair_style
-    identity = replace(identity, hat=None, glasses=None, beard=0.0, moustache=0.0, foreground=False,
-                       hair_style=style, hairline=max(identity.hairline, 0.2))
+    identity = replace(
+        identity,
+        hat=None,
+        glasses=None,
+        beard=0.0,
+        moustache=0.0,
+        foreground=False,
+        hair_style=style,
+        hairline=max(identity.hairline, 0.2),
+    )
     return replace(params, identity=identity, damage=Damage())
 
 
-def render_wild_face(params: WildFaceParams, size: int = 64, *, probes: tuple[int, ...] = ()) -> tuple[
-        np.ndarray, np.ndarray]:
+def render_wild_face(
+    params: WildFaceParams, size: int = 64, *, probes: tuple[int, ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw one face.
 
     Args:
@@ -84,3 +92,17 @@ def render_wild_face(params: WildFaceParams, size: int = 64, *, probes: tuple[in
     image = np.clip(image + 0.5, 0, 255).astype(np.uint8)
     points = centre + scale * (keypoints_3d(identity) @ head.T)[:, :2]  # (5, 2)
     return damage_photo(image, params.damage), points
+
+
+class SyntheticWildFaces(DrawnImages):
+    """``count`` wild faces ``wild_face(seed, start + i, size)``, drawn on demand.
+
+    Item ``i``: ``image`` ``(3, S, S)`` float32 in ``[0, 1]``, ``keypoints`` ``(5, 2)`` float32 pixels
+    ``(x, y)``, ``index`` = ``i``. Use disjoint ``start`` ranges (or seeds) for disjoint splits.
+    """
+
+    draw = staticmethod(wild_face)
+    name = "wild synthetic faces"
+
+    def __init__(self, count: int, size: int = 64, seed: int = 0, *, start: int = 0):
+        super().__init__(count, size, seed, start=start)

@@ -104,7 +104,7 @@ def head_surfaces(identity: Identity) -> list[Surface]:
         ear = Ellipsoid.aligned((side * 0.97 * half_width, identity.eye_y + 0.15, -0.05), (0.06, 0.17, 0.11))
         surfaces.append(Surface("ears", ear))
     surfaces += _hair_surfaces(identity) + _hat_surfaces(identity) + _glasses_arms(identity)
-    neck = Ellipsoid.aligned((0.0, 1.15, -0.2), (0.42 * half_width / 0.78, 0.8, 0.38))
+    neck = Ellipsoid.aligned((0.0, 1.1, -0.2), (0.62 * half_width, 0.8, 0.45))
     torso = Ellipsoid.aligned((0.0, 2.35, -0.4), (1.8, 0.85, 0.75))
     return surfaces + [Surface("neck", neck, body=True), Surface("clothes", torso, body=True)]
 
@@ -128,7 +128,9 @@ def _hair_surfaces(identity: Identity) -> list[Surface]:
     if identity.hair_style == "bald":
         return []
     half_width, half_depth = identity.cranium
-    shell = Ellipsoid.aligned((0.0, -0.03, -0.02), (HAIR_SHELL * half_width, HAIR_SHELL, HAIR_SHELL * half_depth))
+    shell = Ellipsoid.aligned(
+        (0.0, -0.03, -0.02), (HAIR_SHELL * half_width, HAIR_SHELL, HAIR_SHELL * half_depth)
+    )
     surfaces = [Surface("hair", shell, lambda p: p[:, 1] < _hairline_y(identity, p))]
     if identity.hair_style == "long":
         mass = Ellipsoid.aligned((0.0, 0.55, -0.3), (1.18 * half_width, 1.15, 0.75 * half_depth))

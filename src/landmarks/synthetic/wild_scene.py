@@ -18,7 +18,14 @@ import numpy as np
 from landmarks.synthetic import wild_face_parts as parts
 from landmarks.synthetic.raycast import MISS, intersect, normals
 from landmarks.synthetic.wild_face_params import WildFaceParams
-from landmarks.synthetic.wild_head import RIM, Surface, body_rotation, eye_centres, head_surfaces, lens_plane_z
+from landmarks.synthetic.wild_head import (
+    RIM,
+    Surface,
+    body_rotation,
+    eye_centres,
+    head_surfaces,
+    lens_plane_z,
+)
 from landmarks.synthetic.wild_textures import noise_lattice, solid_noise
 
 SKIN_MATERIALS = ("face", "nose", "ears", "neck")
@@ -33,8 +40,9 @@ DARK_LENS = (0.12, 15.0)  # sunglasses: share of the scene they let through, and
 CLEAR_LENS = 0.88  # clear glasses let this share through and add a faint reflection
 
 
-def paint_scene(canvas: np.ndarray, params: WildFaceParams, head: np.ndarray, xs, ys, *,
-                probes: tuple[int, ...] = ()) -> None:
+def paint_scene(
+    canvas: np.ndarray, params: WildFaceParams, head: np.ndarray, xs, ys, *, probes: tuple[int, ...] = ()
+) -> None:
     """Paint the head, body and glasses over ``canvas`` ``(N, N, 3)`` in place.
 
     ``xs``, ``ys``: ``(1, N)`` and ``(N, 1)`` world coordinates of the canvas pixels.
@@ -159,7 +167,10 @@ def _light(params: WildFaceParams, albedo, normal, materials) -> np.ndarray:
 
 def _paint_probes(colours, materials, local, params: WildFaceParams, probes: tuple[int, ...]) -> None:
     """Probe discs (unlit) over the lit colours: the nose tip on the nose, the others on the face."""
-    for material, which in (("face", tuple(i for i in probes if i != 2)), ("nose", tuple(i for i in probes if i == 2))):
+    for material, which in (
+        ("face", tuple(i for i in probes if i != 2)),
+        ("nose", tuple(i for i in probes if i == 2)),
+    ):
         mask = materials == material
         rows = colours[mask]
         parts.paint_probes(rows, local[mask, 0], local[mask, 1], params.identity, which)

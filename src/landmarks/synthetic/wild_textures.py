@@ -33,7 +33,7 @@ def noise_lattice(rng: np.random.Generator) -> np.ndarray:
 
 
 def solid_noise(lattice: np.ndarray, points: np.ndarray, frequency) -> np.ndarray:
-    """``(N,)`` smooth noise, about ``[-1, 1]``, at ``(N, 3)`` points; ``frequency`` cells per unit (or per axis)."""
+    """``(N,)`` smooth noise in about ``[-1, 1]`` at ``(N, 3)`` points; ``frequency``: cells per unit."""
     coordinates = (points * np.asarray(frequency, dtype=np.float32)).T  # (3, N)
     total = np.zeros(len(points), dtype=np.float32)
     for octave, weight in enumerate(OCTAVES):
@@ -60,7 +60,11 @@ def background(seed: int, n: int) -> np.ndarray:
     colours = rng.uniform(0, 255, (2, 3)).astype(np.float32)
     u, v = canvas_axes(n)
     angle = rng.uniform(0, 2 * np.pi)
-    weight = 0.5 + 0.35 * noise_field(rng, BACKGROUND_CELLS[0], n) + 0.15 * noise_field(rng, BACKGROUND_CELLS[1], n)
+    weight = (
+        0.5
+        + 0.35 * noise_field(rng, BACKGROUND_CELLS[0], n)
+        + 0.15 * noise_field(rng, BACKGROUND_CELLS[1], n)
+    )
     weight = weight + rng.uniform(0.0, 0.5) * (np.cos(angle) * (u - 0.5) + np.sin(angle) * (v - 0.5))
     canvas = colours[0] + (colours[1] - colours[0]) * np.clip(weight, 0.0, 1.0)[..., None]  # (N, N, 3)
     for _ in range(rng.integers(*DISTRACTORS)):
