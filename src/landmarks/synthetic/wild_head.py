@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -57,6 +58,7 @@ def face_z(identity: Identity, x, y) -> np.ndarray:
     return np.maximum(*(front_z(part, x, y) for part in face_ellipsoids(identity)))
 
 
+@lru_cache(maxsize=16)
 def nose_ellipsoid(identity: Identity) -> Ellipsoid:
     """The nose: sunk 45% of its depth into the face, its top leaning in by ``nose_tilt``."""
     centre_y = identity.eye_y + identity.nose_drop
@@ -82,8 +84,9 @@ def nose_tip_offset(identity: Identity) -> float:
     return float(nose.frontmost()[1] - nose.centre[1])
 
 
+@lru_cache(maxsize=16)
 def keypoints_3d(identity: Identity) -> np.ndarray:
-    """``(5, 3)`` head-frame annotated points (see the module's convention)."""
+    """``(5, 3)`` head-frame annotated points (see the module's convention); cached: do not modify."""
     on_face = np.concatenate([eye_centres(identity), mouth_corners(identity)])  # (4, 2)
     z = face_z(identity, on_face[:, 0], on_face[:, 1])
     points = np.concatenate([on_face, z[:, None]], axis=1)

@@ -25,6 +25,7 @@ DISTRACTORS = (3, 8)  # at least, less than this many shapes in the background
 SHAPES = ("blob", "rectangle", "stripes")
 FOREGROUND_DISTANCE = (0.27, 0.4)  # from the image centre, fractions of the side: the face's edge
 FOREGROUND_SIZE = (0.1, 0.2)  # radius, fractions of the side
+SHAPE_REACH = 1.45  # a shape lies within this many radii of its centre (a wobbly blob, a rectangle's corner)
 
 
 def noise_lattice(rng: np.random.Generator) -> np.ndarray:
@@ -60,15 +61,12 @@ def background(seed: int, n: int) -> np.ndarray:
     colours = rng.uniform(0, 255, (2, 3)).astype(np.float32)
     u, v = canvas_axes(n)
     angle = rng.uniform(0, 2 * np.pi)
-    weight = (
-        0.5
-        + 0.35 * noise_field(rng, BACKGROUND_CELLS[0], n)
-        + 0.15 * noise_field(rng, BACKGROUND_CELLS[1], n)
-    )
+    coarse, fine = (noise_field(rng, cells, n) for cells in BACKGROUND_CELLS)
+    weight = 0.5 + 0.35 * coarse + 0.15 * fine
     weight = weight + rng.uniform(0.0, 0.5) * (np.cos(angle) * (u - 0.5) + np.sin(angle) * (v - 0.5))
     canvas = colours[0] + (colours[1] - colours[0]) * np.clip(weight, 0.0, 1.0)[..., None]  # (N, N, 3)
     for _ in range(rng.integers(*DISTRACTORS)):
-        _paint_shape(canvas, rng, centre=rng.uniform(0.0, 1.0, 2), radius=rng.uniform(0.06, 0.3))
+        _paint_shape(canvas, rng, fine, centre=rng.uniform(0.0, 1.0, 2), radius=rng.uniform(0.06, 0.3))
     return canvas
 
 
@@ -77,26 +75,40 @@ def paint_foreground(canvas: np.ndarray, seed: int) -> None:
     rng = np.random.default_rng([seed, 1])
     angle, distance = rng.uniform(0, 2 * np.pi), rng.uniform(*FOREGROUND_DISTANCE)
     centre = 0.5 + distance * np.array([np.cos(angle), np.sin(angle)])
-    _paint_shape(canvas, rng, centre=centre, radius=rng.uniform(*FOREGROUND_SIZE))
+    texture = noise_field(rng, BACKGROUND_CELLS[1], canvas.shape[0])
+    _paint_shape(canvas, rng, texture, centre=centre, radius=rng.uniform(*FOREGROUND_SIZE))
 
 
-def _paint_shape(canvas: np.ndarray, rng: np.random.Generator, *, centre, radius: float) -> None:
-    """A random blob, rectangle or stripe patch of a random textured colour, in place."""
-    n = canvas.shape[0]
-    u, v = canvas_axes(n)
-    angle = rng.uniform(0, 2 * np.pi)
+def _paint_shape(
+    canvas: np.ndarray, rng: np.random.Generator, texture: np.ndarray, *, centre, radius
+) -> None:
+    """A random blob, rectangle or stripe patch of a colour shaded by ``texture`` ``(N, N)``, in place."""
+    angle, kind, aspect = rng.uniform(0, 2 * np.pi), SHAPES[rng.integers(len(SHAPES))], rng.uniform(0.3, 1.0)
+    phase, frequency, colour = rng.uniform(0, 2 * np.pi), rng.uniform(6.0, 16.0), rng.uniform(0, 255, 3)
+    window = _window(canvas.shape[0], centre, SHAPE_REACH * radius)
+    if window is None:
+        return
+    rows, columns = window
+    u, v = canvas_axes(canvas.shape[0])
+    u, v = u[:, columns], v[rows, :]
     du, dv = u - np.float32(centre[0]), v - np.float32(centre[1])
-    along = (np.cos(angle) * du + np.sin(angle) * dv) / radius  # (N, N) in shape radii
+    along = (np.cos(angle) * du + np.sin(angle) * dv) / radius  # (h, w) in shape radii
     across = (-np.sin(angle) * du + np.cos(angle) * dv) / radius
-    kind = SHAPES[rng.integers(len(SHAPES))]
-    aspect = rng.uniform(0.3, 1.0)
     if kind == "blob":
-        wobble = 1.0 + 0.2 * np.sin(3 * np.arctan2(across, along) + rng.uniform(0, 2 * np.pi))
+        wobble = 1.0 + 0.2 * np.sin(3 * np.arctan2(across, along) + phase)
         mask = along**2 + (across / aspect) ** 2 < wobble**2
     else:
         mask = (np.abs(along) < 1.0) & (np.abs(across) < aspect)
         if kind == "stripes":
-            mask &= np.sin(along * rng.uniform(6.0, 16.0)) > 0
-    colour = rng.uniform(0, 255, 3).astype(np.float32)
-    shade = 1.0 + 0.15 * noise_field(rng, 6, n)[mask]  # (M,)
-    canvas[mask] = np.clip(colour * shade[:, None], 0, 255)
+            mask &= np.sin(along * frequency) > 0
+    shade = 1.0 + 0.3 * texture[window][mask]  # (M,)
+    canvas[window][mask] = np.clip(colour.astype(np.float32) * shade[:, None], 0, 255)
+
+
+def _window(n: int, centre, reach: float) -> tuple[slice, slice] | None:
+    """Rows and columns of the canvas within ``reach`` (fraction of the side) of ``centre``, or None."""
+    low = np.clip(np.floor((np.asarray(centre) - reach) * n), 0, n).astype(int)  # (u, v)
+    high = np.clip(np.ceil((np.asarray(centre) + reach) * n), 0, n).astype(int)
+    if (high <= low).any():
+        return None
+    return slice(low[1], high[1]), slice(low[0], high[0])
