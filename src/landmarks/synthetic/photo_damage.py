@@ -26,7 +26,7 @@ def damage_photo(image: np.ndarray, damage: Damage) -> np.ndarray:
         pixels = np.repeat(pixels @ GREY_WEIGHTS[:, None], 3, axis=2)  # (S, S, 3)
     image = np.clip(pixels, 0, 255).astype(np.uint8)
     if damage.blur > 0:
-        image = np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(damage.blur)))
+        image = np.array(Image.fromarray(image).filter(ImageFilter.GaussianBlur(damage.blur)))
     if damage.noise > 0:
         rng = np.random.default_rng(damage.seed)
         noise = rng.standard_normal(image.shape, dtype=np.float32) * np.float32(damage.noise)
@@ -41,4 +41,4 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="JPEG", quality=int(quality))
     buffer.seek(0)
-    return np.asarray(Image.open(buffer).convert("RGB"))
+    return np.array(Image.open(buffer).convert("RGB"))  # a writable copy

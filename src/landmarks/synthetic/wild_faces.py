@@ -90,8 +90,15 @@ def render_wild_face(
         paint_foreground(canvas, identity.background_seed)
     image = canvas.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE, 3).mean(axis=(1, 3))  # (S, S, 3)
     image = np.clip(image + 0.5, 0, 255).astype(np.uint8)
-    points = centre + scale * (keypoints_3d(identity) @ head.T)[:, :2]  # (5, 2)
-    return damage_photo(image, params.damage), points
+    return damage_photo(image, params.damage), wild_face_points(params, size)
+
+
+def wild_face_points(params: WildFaceParams, size: int) -> np.ndarray:
+    """``(5, 2)`` float64 pixels ``(x, y)`` of the five points: the 3-D points turned and projected."""
+    pose = params.pose
+    head = rotation_matrix(pose.roll, pose.yaw, pose.pitch)
+    turned = keypoints_3d(params.identity) @ head.T  # (5, 3) world, head units
+    return np.asarray(pose.centre) * (size - 1) + pose.scale * size * turned[:, :2]
 
 
 class SyntheticWildFaces(DrawnImages):
