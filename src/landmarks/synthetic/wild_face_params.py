@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Colour = tuple[float, float, float]
+from landmarks.synthetic.colours import Colour, jitter, random_colour, skin_tone
 
 # Pose: the "as varied as in-the-wild crops".
 CENTRE = (0.5, 0.46)  # the head's centre, fractions of the image side (room for neck and shoulders)
@@ -147,7 +147,7 @@ def sample_identity(rng: np.random.Generator) -> Identity:
     u = rng.uniform
     half_width = u(0.7, 0.86)
     style = str(rng.choice(HAIR_STYLES, p=HAIR_STYLE_PROBS))
-    hair = _jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 15)
+    hair = jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 15)
     glasses = rng.random() < GLASSES_PROB
     return Identity(
         cranium=(half_width, u(0.85, 1.0)),
@@ -165,18 +165,18 @@ def sample_identity(rng: np.random.Generator) -> Identity:
         mouth_drop=u(0.22, 0.3),
         mouth_width=u(0.19, 0.28),
         lip_thickness=u(0.03, 0.07),
-        skin=_sample_skin(rng),
-        lips=_jitter(rng, (176, 86, 86), 35),
-        iris_colour=_colour(rng, 20, 150),
+        skin=skin_tone(rng, SKIN_TONES),
+        lips=jitter(rng, (176, 86, 86), 35),
+        iris_colour=random_colour(rng, 20, 150),
         hair=hair,
         hair_style=style,
         hairline=u(-0.12, 0.05) if style == "fringe" else u(0.18, 0.45),
-        hat=_colour(rng) if rng.random() < HAT_PROB else None,
-        glasses=_colour(rng, 0, 140) if glasses else None,
+        hat=random_colour(rng) if rng.random() < HAT_PROB else None,
+        glasses=random_colour(rng, 0, 140) if glasses else None,
         dark_lenses=bool(glasses and rng.random() < DARK_GLASSES_PROB),
         beard=u(0.4, 1.0) if rng.random() < BEARD_PROB else 0.0,
         moustache=u(0.5, 1.0) if rng.random() < MOUSTACHE_PROB else 0.0,
-        clothes=_colour(rng),
+        clothes=random_colour(rng),
         clothes_pattern=str(rng.choice(CLOTHES_PATTERNS)),
         background_seed=int(rng.integers(2**31)),
         foreground=bool(rng.random() < FOREGROUND_PROB),
@@ -209,7 +209,7 @@ def sample_light(rng: np.random.Generator) -> Light:
         ambient=rng.uniform(0.15, 0.55),
         specular=rng.uniform(0.0, 0.35),
         shininess=rng.uniform(6.0, 30.0),
-        colour=_jitter(rng, (235, 235, 235), 20),
+        colour=jitter(rng, (235, 235, 235), 20),
     )
 
 
@@ -224,19 +224,3 @@ def sample_damage(rng: np.random.Generator) -> Damage:
         grey=bool(rng.random() < 0.1),
         seed=int(rng.integers(2**31)),
     )
-
-
-def _sample_skin(rng: np.random.Generator) -> Colour:
-    position = rng.uniform(0, len(SKIN_TONES) - 1)
-    low = int(position)
-    high = min(low + 1, len(SKIN_TONES) - 1)
-    tone = (1 - (position - low)) * np.array(SKIN_TONES[low]) + (position - low) * np.array(SKIN_TONES[high])
-    return _jitter(rng, tone, 12)
-
-
-def _colour(rng: np.random.Generator, low: int = 0, high: int = 255) -> Colour:
-    return tuple(float(c) for c in rng.uniform(low, high, size=3))
-
-
-def _jitter(rng: np.random.Generator, colour, amount: float) -> Colour:
-    return tuple(float(c) for c in np.clip(np.asarray(colour) + rng.uniform(-amount, amount, 3), 0, 255))
