@@ -29,6 +29,7 @@ from landmarks.synthetic.wild_head import (
 from landmarks.synthetic.wild_textures import noise_lattice, solid_noise
 
 SKIN_MATERIALS = ("face", "nose", "ears", "neck")
+NOSE_TIP = 2  # the index of the point that lies on the nose, not on the face
 NOISE_FREQUENCY = {"skin": 6.0, "hair": (40.0, 5.0, 40.0), "cloth": 3.0, "beard": 30.0}  # cells per unit
 NOISE_STRENGTH = {"skin": 0.08, "hair": 0.35, "cloth": 0.15}
 NECK_SHADE = 0.88  # the neck is a little darker than the face
@@ -136,18 +137,25 @@ def _clothes_pattern(pattern: str, points: np.ndarray) -> np.ndarray:
 def _paint_face(albedo, materials, local, params: WildFaceParams, lattice) -> None:
     """The facial parts on the face's points, the nostrils also on the nose's."""
     identity, expression = params.identity, params.expression
-    for names in (("face",), ("face", "nose")):
-        mask = np.isin(materials, names)
-        rows, x, y = albedo[mask], local[mask, 0], local[mask, 1]
-        if names == ("face",):
-            parts.paint_brows(rows, x, y, identity)
-            parts.paint_eyes(rows, x, y, identity, expression)
-            parts.paint_mouth(rows, x, y, identity, expression)
-            noise = solid_noise(lattice, local[mask], NOISE_FREQUENCY["beard"])
-            parts.paint_facial_hair(rows, x, y, identity, expression, noise)
-        else:
-            parts.paint_nostrils(rows, x, y, identity)
-        albedo[mask] = rows  # boolean indexing copies: write back
+    face = materials == "face"
+    beard_noise = solid_noise(lattice, local[face], NOISE_FREQUENCY["beard"])
+
+    def face_parts(rows, x, y):
+        parts.paint_brows(rows, x, y, identity)
+        parts.paint_eyes(rows, x, y, identity, expression)
+        parts.paint_mouth(rows, x, y, identity, expression)
+        parts.paint_facial_hair(rows, x, y, identity, expression, beard_noise)
+
+    _paint_rows(albedo, face, local, face_parts)
+    nose_or_face = np.isin(materials, ("face", "nose"))
+    _paint_rows(albedo, nose_or_face, local, lambda rows, x, y: parts.paint_nostrils(rows, x, y, identity))
+
+
+def _paint_rows(colours: np.ndarray, mask: np.ndarray, local: np.ndarray, paint) -> None:
+    """``paint(rows, x, y)`` the rows of ``colours`` in ``mask``, then write them back (a mask copies)."""
+    rows = colours[mask]
+    paint(rows, local[mask, 0], local[mask, 1])
+    colours[mask] = rows
 
 
 def _light(params: WildFaceParams, albedo, normal, materials) -> np.ndarray:
@@ -167,14 +175,13 @@ def _light(params: WildFaceParams, albedo, normal, materials) -> np.ndarray:
 
 def _paint_probes(colours, materials, local, params: WildFaceParams, probes: tuple[int, ...]) -> None:
     """Probe discs (unlit) over the lit colours: the nose tip on the nose, the others on the face."""
-    for material, which in (
-        ("face", tuple(i for i in probes if i != 2)),
-        ("nose", tuple(i for i in probes if i == 2)),
-    ):
-        mask = materials == material
-        rows = colours[mask]
-        parts.paint_probes(rows, local[mask, 0], local[mask, 1], params.identity, which)
-        colours[mask] = rows
+    identity = params.identity
+    on_face = tuple(i for i in probes if i != NOSE_TIP)
+    _paint_rows(colours, materials == "face", local,
+                lambda rows, x, y: parts.paint_probes(rows, x, y, identity, on_face))
+    if NOSE_TIP in probes:
+        _paint_rows(colours, materials == "nose", local,
+                    lambda rows, x, y: parts.paint_probes(rows, x, y, identity, (NOSE_TIP,)))
 
 
 def _paint_glasses(canvas, params: WildFaceParams, head: np.ndarray, xs, ys, depth: np.ndarray) -> None:
