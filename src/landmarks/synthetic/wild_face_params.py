@@ -37,6 +37,12 @@ BEARD_PROB = 0.2
 MOUSTACHE_PROB = 0.15
 FOREGROUND_PROB = 0.2  # an object partly in front of the face's edge
 CLOTHES_PATTERNS = ("plain", "stripes", "checks")
+OPEN_MOUTH_PROB = 0.35
+BLINK_PROB = 0.1  # eyes half or wholly shut
+BLUR_PROB, MAX_BLUR = 0.5, 1.2  # Gaussian sigma in output pixels
+MAX_NOISE = 10.0  # grey levels of Gaussian noise
+JPEG_PROB, JPEG_QUALITY = 0.7, (20, 90)  # PIL quality, both ends included
+GREY_PROB = 0.1
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,8 @@ class Damage:
 
 @dataclass(frozen=True)
 class WildFaceParams:
+    """Everything needed to draw one wild face deterministically."""
+
     identity: Identity = Identity()
     expression: Expression = Expression()
     pose: Pose = Pose()
@@ -144,6 +152,7 @@ def sample_wild_face_params(rng: np.random.Generator) -> WildFaceParams:
 
 
 def sample_identity(rng: np.random.Generator) -> Identity:
+    """A random head shape, features, colours, accessories, background and texture seeds (head units)."""
     u = rng.uniform
     half_width = u(0.7, 0.86)
     style = str(rng.choice(HAIR_STYLES, p=HAIR_STYLE_PROBS))
@@ -185,12 +194,14 @@ def sample_identity(rng: np.random.Generator) -> Identity:
 
 
 def sample_expression(rng: np.random.Generator) -> Expression:
-    mouth_open = rng.uniform(0.01, 0.08) if rng.random() < 0.35 else 0.0
-    eyes_open = rng.uniform(0.0, 0.4) if rng.random() < 0.1 else rng.uniform(0.7, 1.0)
+    """An open or closed mouth, a smile or frown, open or blinking eyes, a gaze."""
+    mouth_open = rng.uniform(0.01, 0.08) if rng.random() < OPEN_MOUTH_PROB else 0.0
+    eyes_open = rng.uniform(0.0, 0.4) if rng.random() < BLINK_PROB else rng.uniform(0.7, 1.0)
     return Expression(mouth_open, rng.uniform(-0.03, 0.06), eyes_open, tuple(rng.uniform(-0.3, 0.3, 2)))
 
 
 def sample_pose(rng: np.random.Generator) -> Pose:
+    """Shift, scale, roll, yaw and pitch uniform within the module's ranges."""
     shift = rng.uniform(-MAX_SHIFT, MAX_SHIFT, 2)
     return Pose(
         centre=(CENTRE[0] + shift[0], CENTRE[1] + shift[1]),
@@ -202,6 +213,7 @@ def sample_pose(rng: np.random.Generator) -> Pose:
 
 
 def sample_light(rng: np.random.Generator) -> Light:
+    """A light from any side, 14 to 75 degrees above the image plane, of any strength and a slight tint."""
     azimuth, elevation = rng.uniform(0, 2 * np.pi), rng.uniform(0.25, 1.3)
     direction = (np.cos(azimuth) * np.cos(elevation), np.sin(azimuth) * np.cos(elevation), np.sin(elevation))
     return Light(
@@ -214,13 +226,16 @@ def sample_light(rng: np.random.Generator) -> Light:
 
 
 def sample_damage(rng: np.random.Generator) -> Damage:
+    """Blur, noise, JPEG, a colour cast, contrast and brightness changes, sometimes grey."""
     return Damage(
-        blur=rng.uniform(0.0, 1.2) if rng.random() < 0.5 else 0.0,
-        noise=rng.uniform(0.0, 10.0),
-        jpeg_quality=int(rng.integers(20, 91)) if rng.random() < 0.7 else None,
+        blur=rng.uniform(0.0, MAX_BLUR) if rng.random() < BLUR_PROB else 0.0,
+        noise=rng.uniform(0.0, MAX_NOISE),
+        jpeg_quality=int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))
+        if rng.random() < JPEG_PROB
+        else None,
         cast=tuple(float(g) for g in rng.uniform(0.8, 1.2, 3)),
         contrast=rng.uniform(0.6, 1.3),
         brightness=rng.uniform(-35.0, 35.0),
-        grey=bool(rng.random() < 0.1),
+        grey=bool(rng.random() < GREY_PROB),
         seed=int(rng.integers(2**31)),
     )
