@@ -226,10 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="train a landmark model",
                               description="Train detector, encoder and generator on image pairs.")
     fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...)")
-    fit.add_argument("--data", help="training source (synthetic-faces, synthetic-bodies, image-folder, "
-                                    "video-folder, frame-folders, multi-view) or a dataset name (celeba, "
-                                    "aflw, svhn, smallnorb-car, bbc-pose, human36m, voxceleb, ...: "
-                                    "docs/datasets.md)")
+    fit.add_argument("--data", help="training source (synthetic-faces, synthetic-wild-faces, "
+                                    "synthetic-bodies, image-folder, video-folder, frame-folders, "
+                                    "multi-view) or a dataset name (celeba, aflw, svhn, smallnorb-car, "
+                                    "bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
     fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
