@@ -31,13 +31,13 @@ from pathlib import Path
 import torch
 
 from landmarks.config_loading import load_config
-from landmarks.data.synthetic_faces import (
+from landmarks.evaluation.annotations import read_annotations
+from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
+from landmarks.synthetic.faces import (
     SYNTHETIC_FACE_EYES,
     SYNTHETIC_FACE_POINT_NAMES,
     write_synthetic_faces,
 )
-from landmarks.evaluation.annotations import read_annotations
-from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
 from landmarks.training.fit import fit
 from landmarks.training.module import LandmarkLearner
 

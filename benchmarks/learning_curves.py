@@ -38,10 +38,10 @@ import torch
 from landmarks.config_loading import load_config
 from landmarks.data.preloaded import PreloadedImages
 from landmarks.data.preprocess import ResizeSpec
-from landmarks.data.synthetic_faces import SYNTHETIC_FACE_EYES, SyntheticFaces, synthetic_face
 from landmarks.denormals import flush_denormals
 from landmarks.evaluation import protocol
 from landmarks.evaluation.extract import extract_landmarks
+from landmarks.synthetic.faces import SYNTHETIC_FACE_EYES, SyntheticFaces, synthetic_face
 from landmarks.training.data import data_image_size
 from landmarks.training.module import LandmarkLearner
 

@@ -141,9 +141,16 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _synth(args: argparse.Namespace) -> None:
+    if args.kind == "wild-faces":
+        return _synth_wild_faces(args)
     from landmarks.config_loading import load_config
-    from landmarks.data.synthetic_body_videos import write_body_evaluation_set
+    from landmarks.synthetic.body_videos import write_body_evaluation_set
 
+    if args.count is not None or args.test_count:
+        raise LandmarksError("--count and --test-count are for wild-faces; bodies take --videos and "
+                             "--train-videos")
+    args.videos = 60 if args.videos is None else args.videos
+    args.frames = 100 if args.frames is None else args.frames
     if min(args.videos, args.train_videos, args.frames, args.every) < 1 or not 32 <= args.size <= 256:
         raise LandmarksError("--videos, --train-videos, --frames and --every must be at least 1, "
                              f"--size 32 to 256; got {args.videos}, {args.train_videos}, {args.frames}, "
@@ -156,6 +163,30 @@ def _synth(args: argparse.Namespace) -> None:
     print(f"synthetic bodies of collection {config.data.synthetic_seed}, never trained on by {args.config}: "
           f"videos {train.start}-{train.stop - 1} in {written.train_csv}, "
           f"{test.start}-{test.stop - 1} in {written.test_csv}")
+
+
+def _synth_wild_faces(args: argparse.Namespace) -> None:
+    from landmarks.synthetic.wild_face_files import write_wild_face_videos, write_wild_faces
+
+    count = 20000 if args.count is None else args.count
+    frames = 50 if args.frames is None else args.frames
+    videos = 0 if args.videos is None else args.videos
+    if min(count, args.test_count, videos) < 0 or min(frames, args.workers) < 1 or not 32 <= args.size <= 256:
+        raise LandmarksError(f"--count, --test-count and --videos must be at least 0, --frames and --workers "
+                             f"at least 1, --size 32 to 256; got {count}, {args.test_count}, {videos}, "
+                             f"{frames}, {args.workers}, {args.size}")
+    written = dict(size=args.size, seed=args.seed, workers=args.workers)
+    print(f"wild synthetic faces of collection {args.seed} at {args.size} px:")
+    if count:
+        train = write_wild_faces(args.out, "train", start=0, count=count, **written)
+        print(f"  faces 0-{count - 1}: {train}")
+    if args.test_count:
+        test = write_wild_faces(args.out, "test", start=count, count=args.test_count, **written)
+        print(f"  faces {count}-{count + args.test_count - 1} (other identities): {test}")
+    if videos:
+        csv_path = write_wild_face_videos(args.out, videos=range(videos), frames=frames, **written)
+        print(f"  {videos} identity videos of {frames} frames: {csv_path} "
+              f"(landmarks fit --data frame-folders --data-root {args.out / 'videos'})")
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -195,10 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="train a landmark model",
                               description="Train detector, encoder and generator on image pairs.")
     fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...)")
-    fit.add_argument("--data", help="training source (synthetic-faces, synthetic-bodies, image-folder, "
-                                    "video-folder, frame-folders, multi-view) or a dataset name (celeba, "
-                                    "aflw, svhn, smallnorb-car, bbc-pose, human36m, voxceleb, ...: "
-                                    "docs/datasets.md)")
+    fit.add_argument("--data", help="training source (synthetic-faces, synthetic-wild-faces, "
+                                    "synthetic-bodies, image-folder, video-folder, frame-folders, "
+                                    "multi-view) or a dataset name (celeba, aflw, svhn, smallnorb-car, "
+                                    "bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
     fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
@@ -293,17 +324,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     synth = commands.add_parser(
         "synth", help="write annotated synthetic data for evaluation",
-        description="Write annotated held-out synthetic body videos (frames as PNG, MP4s, annotation "
-                    "CSVs for landmarks evaluate --train/--test) that a config's training never sees.")
-    synth.add_argument("kind", choices=["bodies"], help="what to write")
+        description="bodies: write annotated held-out synthetic body videos (frames as PNG, MP4s, "
+                    "annotation CSVs for landmarks evaluate --train/--test) that a config's training never "
+                    "sees. wild-faces: write wild synthetic faces as PNGs with train.csv (and test.csv of "
+                    "other identities, identity videos as frame folders); see docs/data.md.")
+    synth.add_argument("kind", choices=["bodies", "wild-faces"], help="what to write")
     synth.add_argument("--out", type=Path, required=True, help="folder to write")
     # Many videos with a few frames each: frames of one video are nearly alike, and the figures vary
     # by video (build, framing, clothes). With 40 + 12 videos of 25 frames the mean pose happened to fit
     # the 12 test videos well and the regression overfitted (benchmarks/results/synthetic_bodies-cpu.md).
-    synth.add_argument("--videos", type=int, default=60, help="test videos (default 60)")
+    synth.add_argument("--videos", type=int,
+                       help="bodies: test videos (default 60); wild-faces: identity videos (default 0)")
     synth.add_argument("--train-videos", type=int, default=250,
-                       help="videos for fitting the regressor (default 250)")
-    synth.add_argument("--frames", type=int, default=100, help="frames per video (default 100)")
+                       help="bodies: videos for fitting the regressor (default 250)")
+    synth.add_argument("--frames", type=int,
+                       help="frames per video (default 100 for bodies, 50 for wild-faces)")
+    synth.add_argument("--count", type=int, help="wild-faces: training faces (default 20000)")
+    synth.add_argument("--test-count", type=int, default=0,
+                       help="wild-faces: test faces of other identities (default 0)")
+    synth.add_argument("--seed", type=int, default=0, help="wild-faces: collection seed (default 0)")
+    synth.add_argument("--workers", type=int, default=1, help="wild-faces: drawing processes (default 1)")
     synth.add_argument("--every", type=int, default=20, help="annotate every n-th frame (default 20)")
     synth.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
     synth.add_argument("--no-mp4", action="store_true", help="no MP4s of the test videos")

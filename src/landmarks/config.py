@@ -116,7 +116,8 @@ class DataConfig:
     # video-folder, frame-folders, multi-view: ready pairs of frames or views (docs/data.md);
     # a dataset name: that dataset as distributed, with its splits (docs/datasets.md)
     source: Literal[
-        "synthetic-faces", "synthetic-bodies", "image-folder", "video-folder", "frame-folders", "multi-view",
+        "synthetic-faces", "synthetic-wild-faces", "synthetic-bodies", "image-folder", "video-folder",
+        "frame-folders", "multi-view",
         "celeba", "celeba-released", "aflw", "svhn", "bbc-pose", "human36m", "voxceleb", "smallnorb",
         "smallnorb-animal", "smallnorb-human", "smallnorb-airplane", "smallnorb-truck", "smallnorb-car",
     ] = "synthetic-faces"
@@ -126,7 +127,7 @@ class DataConfig:
     # ignoring aspect, then the central square (CelebA: 160 then 128)
     resize: Literal["stretch", "center-crop", "stretch-crop"] = "stretch"
     resize_to: int | None = None  # e.g. 160 for CelebA -> 128 crop (REFERENCE sec. 4)
-    synthetic_count: int = 20000  # images of the built-in synthetic faces used for training
+    synthetic_count: int = 20000  # images of the built-in synthetic (or wild synthetic) faces for training
     synthetic_seed: int = 0
     synthetic_videos: int = 2000  # synthetic-bodies: training videos (docs/data.md)
     synthetic_video_frames: int = 100  # synthetic-bodies: frames per video

@@ -219,7 +219,7 @@ def validate(config: ExperimentConfig) -> None:
     if config.pairs.supersample < 1:
         raise ConfigError(f"'pairs.supersample' must be at least 1, got {config.pairs.supersample}")
     drawn_at = model.image_size * config.pairs.supersample
-    if data.source in ("synthetic-faces", "synthetic-bodies") and drawn_at > 256:
+    if data.source in ("synthetic-faces", "synthetic-wild-faces", "synthetic-bodies") and drawn_at > 256:
         raise ConfigError(f"synthetic images are drawn at 32 to 256 px; model.image_size x pairs.supersample "
                           f"= {model.image_size} x {config.pairs.supersample} = {drawn_at}")
     if config.pairs.control_grid < 2:
@@ -267,6 +267,7 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
     if data.preload and data.source in pair_sources:
         raise ConfigError(f"'data.preload' holds still images in memory; data.source '{data.source}' yields "
                           f"ready pairs of frames or views: set data.preload=false (it works with "
-                          f"synthetic-faces, image-folder and the named image datasets)")
+                          f"synthetic-faces, synthetic-wild-faces, image-folder and the named image "
+                          f"datasets)")
     # pairs.warp_video_pairs concerns ready pairs only: still images are always warped, so a config
     # such as cpu.yaml can turn it on for video frames and still train on a folder of photos.

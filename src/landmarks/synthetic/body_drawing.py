@@ -19,10 +19,10 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image, ImageDraw
 
-from landmarks.data.synthetic_body_kinematics import BodyFrame, Skeleton, pose_skeleton, rotation
-from landmarks.data.synthetic_body_params import Appearance, BodyParams
-from landmarks.data.synthetic_face_params import Appearance as FaceAppearance
-from landmarks.data.synthetic_face_textures import add_pixel_noise, background, skin_layer
+from landmarks.synthetic.body_kinematics import BodyFrame, Skeleton, pose_skeleton, rotation
+from landmarks.synthetic.body_params import Appearance, BodyParams
+from landmarks.synthetic.face_params import Appearance as FaceAppearance
+from landmarks.synthetic.face_textures import add_pixel_noise, background, skin_layer
 
 SUPERSAMPLE = 2  # canvas pixels per image pixel and axis (antialiasing)
 ELLIPSE_POINTS = 32

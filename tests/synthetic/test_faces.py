@@ -5,8 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from landmarks.data.synthetic_face_params import Appearance, FaceParams, Pose
-from landmarks.data.synthetic_faces import (
+from landmarks.synthetic.face_params import Appearance, FaceParams, Pose
+from landmarks.synthetic.faces import (
     SYNTHETIC_FACE_EYES,
     SYNTHETIC_FACE_POINT_NAMES,
     SyntheticFaces,

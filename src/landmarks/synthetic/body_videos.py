@@ -23,8 +23,8 @@ import numpy as np
 from PIL import Image
 
 from landmarks.config import DataConfig
-from landmarks.data.synthetic_bodies import BODY_JOINT_NAMES, first_unused_video, synthetic_body_frame
 from landmarks.evaluation.annotations import write_annotations
+from landmarks.synthetic.bodies import BODY_JOINT_NAMES, first_unused_video, synthetic_body_frame
 
 FRAME_RATE = 25  # frames per second of the MP4s (BBC-Pose's broadcasts are 25 fps)
 MP4_CODEC = "libx264"
@@ -47,7 +47,7 @@ def write_synthetic_body_videos(
     Args:
         folder: where to write (created if missing).
         videos: video numbers of the collection; use ones training never saw
-            (:func:`~landmarks.data.synthetic_bodies.first_unused_video` and after).
+            (:func:`~landmarks.synthetic.bodies.first_unused_video` and after).
         frames: frames per video; ``size``: side of each frame in pixels (32 to 256).
         every: keep every ``every``-th frame in the images and CSV (neighbouring frames are alike).
         mp4: also write each video's kept frames as an MP4 (H.264) at :data:`FRAME_RATE`.
@@ -102,7 +102,7 @@ def write_body_evaluation_set(
 ) -> BodyEvaluationSet:
     """Write a regression (``train``) and a ``test`` split of videos that ``config`` never trains or
     validates on: ``train_videos`` then ``test_videos`` consecutive videos of ``config.synthetic_seed``
-    from :func:`~landmarks.data.synthetic_bodies.first_unused_video`. MP4s only for the test split."""
+    from :func:`~landmarks.synthetic.bodies.first_unused_video`. MP4s only for the test split."""
     first = first_unused_video(config)
     train = range(first, first + train_videos)
     test = range(train.stop, train.stop + test_videos)

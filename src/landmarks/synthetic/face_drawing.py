@@ -1,6 +1,6 @@
 """Drawing one synthetic face's parts with PIL on a supersampled canvas.
 
-Every part is a polygon built in the face-local frame (see :mod:`landmarks.data.synthetic_face_params`)
+Every part is a polygon built in the face-local frame (see :mod:`landmarks.synthetic.face_params`)
 and mapped to the image by one :class:`FaceFrame`; the annotated points go through the same map, so
 they sit exactly on the drawn features.
 
@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import ImageDraw
 
-from landmarks.data.synthetic_face_params import FaceParams, Geometry
+from landmarks.synthetic.face_params import FaceParams, Geometry
 
 SUPERSAMPLE = 2  # canvas pixels per image pixel and axis (antialiasing)
 HEAD_BULGE = 0.7  # depth of the head surface at its centre line / half-width, for the yaw

@@ -14,7 +14,7 @@ Convention:
 
 Splits (``data.source: synthetic-bodies``): training pairs come from videos ``0 ..
 synthetic_videos - 1``; validation from the next ``ceil(validation_count / 8)`` videos; videos for
-evaluation (:mod:`landmarks.data.synthetic_body_videos`) start at :func:`first_unused_video`.
+evaluation (:mod:`landmarks.synthetic.body_videos`) start at :func:`first_unused_video`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from landmarks.config import DataConfig, PairsConfig
 from landmarks.data.pair_items import item_generator, pair_item
 from landmarks.data.pair_sources import PAIRS_PER_HELD_OUT_GROUP, VALIDATION_SEED
 from landmarks.data.preprocess import ResizeSpec
-from landmarks.data.synthetic_body_drawing import render_body
-from landmarks.data.synthetic_body_kinematics import BODY_JOINT_NAMES, body_joints
-from landmarks.data.synthetic_body_params import BodyParams, sample_body_params
 from landmarks.data.tps_pairs import TpsPairMaker, build_pair_maker
 from landmarks.data.video_pairs import sample_frame_pair
+from landmarks.synthetic.body_drawing import render_body
+from landmarks.synthetic.body_kinematics import BODY_JOINT_NAMES, body_joints
+from landmarks.synthetic.body_params import BodyParams, sample_body_params
 
 __all__ = [
     "BODY_JOINT_NAMES",

@@ -18,14 +18,13 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image, ImageDraw
-from torch.utils.data import Dataset
 
-from landmarks.data import synthetic_face_accessories as accessories
-from landmarks.data import synthetic_face_drawing as drawing
-from landmarks.data.synthetic_face_params import FaceParams, sample_face_params
-from landmarks.data.synthetic_face_textures import add_pixel_noise, background, skin_layer
+from landmarks.synthetic import face_accessories as accessories
+from landmarks.synthetic import face_drawing as drawing
+from landmarks.synthetic.drawn_images import DrawnImages
+from landmarks.synthetic.face_params import FaceParams, sample_face_params
+from landmarks.synthetic.face_textures import add_pixel_noise, background, skin_layer
 
 __all__ = [
     "SYNTHETIC_FACE_EYES",
@@ -58,7 +57,7 @@ def render_face(params: FaceParams, size: int = DEFAULT_SIZE) -> tuple[np.ndarra
     """Draw one face.
 
     Args:
-        params: the face (see :class:`~landmarks.data.synthetic_face_params.FaceParams`).
+        params: the face (see :class:`~landmarks.synthetic.face_params.FaceParams`).
         size: side S of the square image, 32 to 256.
 
     Returns:
@@ -88,27 +87,18 @@ def synthetic_face(seed: int, index: int, size: int = DEFAULT_SIZE) -> tuple[np.
     return render_face(sample_face_params(np.random.default_rng([seed, index])), size)
 
 
-class SyntheticFaces(Dataset):
+class SyntheticFaces(DrawnImages):
     """``count`` synthetic faces ``synthetic_face(seed, start + i, size)``, drawn on demand.
 
     Item ``i``: ``image`` ``(3, S, S)`` float32 in ``[0, 1]``, ``keypoints`` ``(5, 2)`` float32 pixels
     ``(x, y)``, ``index`` = ``i``. Use disjoint ``start`` ranges (or seeds) for disjoint splits.
     """
 
+    draw = staticmethod(synthetic_face)
+    name = "synthetic faces"
+
     def __init__(self, count: int, size: int = DEFAULT_SIZE, seed: int = 0, *, start: int = 0):
-        if count < 0 or start < 0:
-            raise ValueError(f"count and start must be >= 0, got {count} and {start}")
-        self.count, self.size, self.seed, self.start = count, size, seed, start
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __getitem__(self, index: int) -> dict:
-        if not 0 <= index < self.count:
-            raise IndexError(f"index {index} out of range for {self.count} synthetic faces")
-        image, keypoints = synthetic_face(self.seed, self.start + index, self.size)
-        tensor = torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0)  # (3, S, S)
-        return {"image": tensor, "keypoints": torch.from_numpy(keypoints).float(), "index": index}
+        super().__init__(count, size, seed, start=start)
 
 
 def write_synthetic_faces(

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from landmarks.config import DataConfig
-from landmarks.data.synthetic_bodies import (
+from landmarks.datasets.bbc_pose import JOINT_NAMES as BBC_POSE_JOINT_NAMES
+from landmarks.evaluation.annotations import read_annotations
+from landmarks.synthetic.bodies import (
     BODY_JOINT_NAMES,
     SyntheticBodyPairs,
     body_video_params,
@@ -17,12 +19,10 @@ from landmarks.data.synthetic_bodies import (
     first_unused_video,
     synthetic_body_frame,
 )
-from landmarks.data.synthetic_body_drawing import render_body, with_appearance
-from landmarks.data.synthetic_body_kinematics import body_joints, trajectory_value
-from landmarks.data.synthetic_body_params import BodyParams, Framing, Motion, Trajectory
-from landmarks.data.synthetic_body_videos import write_synthetic_body_videos
-from landmarks.datasets.bbc_pose import JOINT_NAMES as BBC_POSE_JOINT_NAMES
-from landmarks.evaluation.annotations import read_annotations
+from landmarks.synthetic.body_drawing import render_body, with_appearance
+from landmarks.synthetic.body_kinematics import body_joints, trajectory_value
+from landmarks.synthetic.body_params import BodyParams, Framing, Motion, Trajectory
+from landmarks.synthetic.body_videos import write_synthetic_body_videos
 
 SHIRT = (40, 90, 200)
 SKIN = (230, 180, 140)

@@ -4,7 +4,7 @@ A 2-D kinematic chain: the torso leans about the neck base; the shoulders hang o
 arm is an upper arm and a forearm turning at the shoulder and the elbow; the head tilts on the neck.
 
 Convention:
-    :class:`Skeleton` holds body-local points (see :mod:`landmarks.data.synthetic_body_params`);
+    :class:`Skeleton` holds body-local points (see :mod:`landmarks.synthetic.body_params`);
     :meth:`BodyFrame.to_pixels` maps them to pixels of the ``size x size`` image (x right, y down,
     the centre of the top-left pixel at ``(0, 0)``). Joints are returned in
     :data:`BODY_JOINT_NAMES` order, BBC-Pose's (``landmarks.datasets.bbc_pose.JOINT_NAMES``).
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landmarks.data.synthetic_body_params import BodyParams, Trajectory, Wave
+from landmarks.synthetic.body_params import BodyParams, Trajectory, Wave
 
 BODY_JOINT_NAMES = (
     "head",

@@ -1,6 +1,6 @@
 """Random parameters of one synthetic face: pose, facial geometry and appearance.
 
-Sampling is kept apart from drawing (:mod:`landmarks.data.synthetic_face_drawing`), so a face can be
+Sampling is kept apart from drawing (:mod:`landmarks.synthetic.face_drawing`), so a face can be
 replayed or edited (``dataclasses.replace``) and drawn again.
 
 Convention:
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Colour = tuple[float, float, float]
+from landmarks.synthetic.colours import Colour, jitter, random_colour, skin_tone
 
 MAX_ROTATION = 25.0  # degrees of in-plane rotation, either way
 MAX_YAW = 14.0  # degrees of simulated out-of-plane turn, either way
@@ -174,12 +174,12 @@ def _sample_appearance(rng: np.random.Generator) -> Appearance:
         hair_style=hair_style,
         hairline=rng.uniform(-0.02, 0.05) if hair_style == "fringe" else rng.uniform(0.15, 0.4),
         hair_length=rng.uniform(0.6, 1.8),
-        hat=_random_colour(rng),
-        iris=_random_colour(rng, 20, 160),
-        lips=_jitter(rng, (180, 80, 85), 40),
-        clothes=_random_colour(rng),
+        hat=random_colour(rng),
+        iris=random_colour(rng, 20, 160),
+        lips=jitter(rng, (180, 80, 85), 40),
+        clothes=random_colour(rng),
         background=str(rng.choice(BACKGROUNDS)),
-        background_colours=(_random_colour(rng), _random_colour(rng)),
+        background_colours=(random_colour(rng), random_colour(rng)),
         background_angle=rng.uniform(0, 2 * np.pi),
         background_frequency=rng.uniform(2.0, 9.0),
         face_texture=str(rng.choice(FACE_TEXTURES, p=FACE_TEXTURE_PROBS)),
@@ -187,7 +187,7 @@ def _sample_appearance(rng: np.random.Generator) -> Appearance:
         light_angle=rng.uniform(0, 2 * np.pi),
         light_strength=rng.uniform(0.0, 0.3),
         nose_style=str(rng.choice(NOSE_STYLES)),
-        glasses=_random_colour(rng, 0, 120) if rng.random() < GLASSES_PROB else None,
+        glasses=random_colour(rng, 0, 120) if rng.random() < GLASSES_PROB else None,
         occluder=_sample_occluder(rng) if rng.random() < OCCLUDER_PROB else None,
         noise_std=rng.uniform(0.0, 6.0),
         texture_seed=int(rng.integers(2**31)),
@@ -196,28 +196,16 @@ def _sample_appearance(rng: np.random.Generator) -> Appearance:
 
 def _sample_skin(rng: np.random.Generator) -> Colour:
     if rng.random() < UNUSUAL_COLOUR_PROB:
-        return _random_colour(rng, 40, 255)
-    position = rng.uniform(0, len(SKIN_TONES) - 1)
-    low = int(position)
-    high = min(low + 1, len(SKIN_TONES) - 1)
-    tone = (1 - (position - low)) * np.array(SKIN_TONES[low]) + (position - low) * np.array(SKIN_TONES[high])
-    return _jitter(rng, tuple(tone), 12)
+        return random_colour(rng, 40, 255)
+    return skin_tone(rng, SKIN_TONES)
 
 
 def _sample_hair(rng: np.random.Generator) -> Colour:
     if rng.random() < UNUSUAL_COLOUR_PROB:
-        return _random_colour(rng)
-    return _jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 15)
+        return random_colour(rng)
+    return jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 15)
 
 
 def _sample_occluder(rng: np.random.Generator) -> tuple[float, float, Colour]:
     # Around the lower or outer head, never over the five annotated points.
-    return (rng.uniform(0, 2 * np.pi), rng.uniform(0.12, 0.22), _random_colour(rng))
-
-
-def _random_colour(rng: np.random.Generator, low: int = 0, high: int = 255) -> Colour:
-    return tuple(float(c) for c in rng.uniform(low, high, size=3))
-
-
-def _jitter(rng: np.random.Generator, colour, amount: float) -> Colour:
-    return tuple(float(c) for c in np.clip(np.asarray(colour) + rng.uniform(-amount, amount, 3), 0, 255))
+    return (rng.uniform(0, 2 * np.pi), rng.uniform(0.12, 0.22), random_colour(rng))

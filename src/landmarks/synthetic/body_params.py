@@ -1,7 +1,7 @@
 """Random parameters of one synthetic body video: framing, proportions, appearance and motion.
 
-Sampling is kept apart from posing (:mod:`landmarks.data.synthetic_body_kinematics`) and drawing
-(:mod:`landmarks.data.synthetic_body_drawing`), so a video can be replayed or edited
+Sampling is kept apart from posing (:mod:`landmarks.synthetic.body_kinematics`) and drawing
+(:mod:`landmarks.synthetic.body_drawing`), so a video can be replayed or edited
 (``dataclasses.replace``) and drawn again. All of a video's frames share one :class:`BodyParams`;
 only the time ``t`` (the frame number) changes.
 
@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from landmarks.data.synthetic_face_params import BACKGROUNDS, FACE_TEXTURES, HAIR_COLOURS, SKIN_TONES
-
-Colour = tuple[float, float, float]
+from landmarks.synthetic.colours import Colour, jitter, random_colour, skin_tone
+from landmarks.synthetic.face_params import BACKGROUNDS, FACE_TEXTURES, HAIR_COLOURS, SKIN_TONES
 
 # Signer-like upper-body framing (BBC-Pose): the neck a little above the centre, head and arms in view.
 NECK_X, NECK_Y = 0.5, 0.47  # base of the neck, fractions of the image side
@@ -175,16 +174,16 @@ def _sample_proportions(rng: np.random.Generator) -> Proportions:
 
 def _sample_appearance(rng: np.random.Generator) -> Appearance:
     return Appearance(
-        skin=_sample_skin(rng),
-        hair=_jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 15),
+        skin=skin_tone(rng, SKIN_TONES),
+        hair=jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 15),
         hair_style=str(rng.choice(HAIR_STYLES, p=HAIR_STYLE_PROBS)),
-        shirt=_random_colour(rng),
-        jacket=_random_colour(rng) if rng.random() < JACKET_PROB else None,
+        shirt=random_colour(rng),
+        jacket=random_colour(rng) if rng.random() < JACKET_PROB else None,
         sleeves=str(rng.choice(SLEEVES)),
         clothes_texture=str(rng.choice(FACE_TEXTURES)),
         texture_strength=rng.uniform(0.04, 0.16),
         background=str(rng.choice(BACKGROUNDS)),
-        background_colours=(_random_colour(rng), _random_colour(rng)),
+        background_colours=(random_colour(rng), random_colour(rng)),
         background_angle=rng.uniform(0, 2 * np.pi),
         background_frequency=rng.uniform(2.0, 9.0),
         light_angle=rng.uniform(0, 2 * np.pi),
@@ -224,19 +223,3 @@ def sample_trajectory(
     )
     centre = rng.uniform(activity / 2, 1 - activity / 2)
     return Trajectory(low, high, centre, activity, wave)
-
-
-def _sample_skin(rng: np.random.Generator) -> Colour:
-    position = rng.uniform(0, len(SKIN_TONES) - 1)
-    low = int(position)
-    high = min(low + 1, len(SKIN_TONES) - 1)
-    tone = (1 - (position - low)) * np.array(SKIN_TONES[low]) + (position - low) * np.array(SKIN_TONES[high])
-    return _jitter(rng, tone, 12)
-
-
-def _random_colour(rng: np.random.Generator) -> Colour:
-    return tuple(float(c) for c in rng.uniform(0, 255, size=3))
-
-
-def _jitter(rng: np.random.Generator, colour, amount: float) -> Colour:
-    return tuple(float(c) for c in np.clip(np.asarray(colour) + rng.uniform(-amount, amount, 3), 0, 255))

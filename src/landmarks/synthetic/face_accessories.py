@@ -1,6 +1,6 @@
 """Drawing what surrounds a synthetic face: hair, hats, ears, neck, shoulders, glasses and occluders.
 
-Same frame and conventions as :mod:`landmarks.data.synthetic_face_drawing`. None of these parts
+Same frame and conventions as :mod:`landmarks.synthetic.face_drawing`. None of these parts
 covers the five annotated points: hairlines stay above the eyes, glasses are thin frames around them,
 and occluders stay outside the head's inner region.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from landmarks.data.synthetic_face_drawing import Shape, ellipse, eye_centres, head_outline, rgb
-from landmarks.data.synthetic_face_params import FaceParams
+from landmarks.synthetic.face_drawing import Shape, ellipse, eye_centres, head_outline, rgb
+from landmarks.synthetic.face_params import FaceParams
 
 HAIR_SCALE = 1.07  # the hair cap sits this much outside the head outline
 LONG_HAIR_SCALE = 1.14
