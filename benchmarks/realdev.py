@@ -49,14 +49,26 @@ def score(checkpoint: Path, train: AnnotationSet, test: AnnotationSet) -> dict:
     keypoints = keypoint_function(trained.model, "cpu")
     learned = [extract_landmarks(keypoints, s.paths, spec, batch_size=64, device="cpu")
                for s in (train, test)]
-    regressed = fit_linear_map(learned[0], train.points).predict(learned[1])
-    learned_error, _ = mean_normalised_error(regressed, test.points, *EYES)
+    learned_error = _regressed_error(learned[0], train.points, learned[1], test.points)
     mean = np.broadcast_to(train.points.mean(axis=0), test.points.shape)
     mean_error, _ = mean_normalised_error(mean, test.points, *EYES)
+    # Where the error comes from: the same landmarks fitted and scored on alternate test frames (how
+    # much they say about the test set's points), and regressions with a bias or a ridge penalty.
+    diagnosis = {
+        "test_on_test": _regressed_error(learned[1][::2], test.points[::2],
+                                         learned[1][1::2], test.points[1::2]),
+        "with_bias": _regressed_error(learned[0], train.points, learned[1], test.points, bias=True),
+        "ridge_1000": _regressed_error(learned[0], train.points, learned[1], test.points, ridge=1000.0),
+    }
     spread = float(np.median(learned[1].std(axis=0).mean(axis=-1)))  # px of the frame, over test frames
     return {"checkpoint": str(checkpoint), "step": trained.step, "error": learned_error,
             "mean_shape": mean_error, "ratio": learned_error / mean_error,
-            "median_spread_px": spread}
+            "median_spread_px": spread, **diagnosis}
+
+
+def _regressed_error(train_learned, train_points, test_learned, test_points, **options) -> float:
+    regressed = fit_linear_map(train_learned, train_points, **options).predict(test_learned)
+    return mean_normalised_error(regressed, test_points, *EYES)[0]
 
 
 def figure(checkpoint: Path, train: AnnotationSet, test: AnnotationSet, path: Path) -> None:
@@ -120,7 +132,8 @@ def main() -> None:
             row = score(checkpoint, train, test)
             print(f"{checkpoint}  step {row['step']:6d}  error {row['error']:6.2f} %  "
                   f"mean shape {row['mean_shape']:.2f} %  ratio {row['ratio']:.3f}  "
-                  f"spread {row['median_spread_px']:.2f} px", flush=True)
+                  f"spread {row['median_spread_px']:.2f} px  | test-on-test {row['test_on_test']:.2f} "
+                  f"bias {row['with_bias']:.2f} ridge {row['ridge_1000']:.2f}", flush=True)
             if args.record:
                 row.update(note=args.record, date=time.strftime("%Y-%m-%d %H:%M"), cpu=cpu_model(),
                            torch=torch.__version__)
