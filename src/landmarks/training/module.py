@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,10 +13,14 @@ import torch
 from landmarks.config import ExperimentConfig
 from landmarks.config_loading import from_dict, to_dict
 from landmarks.data.tps_pairs import build_pair_maker
+from landmarks.evaluation.health import keypoint_health
+from landmarks.geometry.coordinates import full_to_reduced, reduced_to_full
+from landmarks.geometry.tps import TpsParams, tps_transform_points
 from landmarks.losses import build_loss
 from landmarks.models import ModelOutput, build_model
 from landmarks.training.budget_schedule import BudgetClock, anneal_factor, budget_progress, cosine_factor
 from landmarks.training.clipping import clip_grad_norm_per_tensor_
+from landmarks.training.health import HealthRecord
 
 # Keeps the pair streams of different processes and of validation apart (any large odd number would do).
 _RANK_SEED_STRIDE = 1_000_003
@@ -26,11 +32,16 @@ class Pair:
     """A training pair: the generator sees ``source``'s appearance and must redraw ``target``.
 
     source, target: ``(B, 3, S, S)`` RGB in ``[0, 1]``; mask: ``(B, 1, S, S)`` loss weights in ``[0, 1]``.
+    source_warp, warp_base: the known warp ``source = warp_base(source_warp(p))`` of a TPS pair (see
+    :class:`~landmarks.data.tps_pairs.TpsPair`; ``warp_base`` None: the target), in the frame of the
+    images before ``pairs.supersample``'s reduction; both None for video pairs without a warp.
     """
 
     source: torch.Tensor
     target: torch.Tensor
     mask: torch.Tensor | None
+    source_warp: TpsParams | None = None
+    warp_base: torch.Tensor | None = None
 
 
 @dataclass
@@ -59,6 +70,7 @@ class LandmarkLearner(L.LightningModule):
         self.pair_generator = torch.Generator()
         self.pair_generator.manual_seed(self.config.trainer.seed)
         self._visuals: Visuals | None = None
+        self._health: HealthRecord | None = None
         # The plateau schedule (optim.schedule: plateau), stepped after each validation.
         self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
         self.budget_clock = BudgetClock()  # training time, for the cosine schedule
@@ -86,12 +98,12 @@ class LandmarkLearner(L.LightningModule):
         if "source" in batch:
             if self.config.pairs.warp_video_pairs:
                 tps = self.pair_maker.warp_pair(batch["source"], batch["target"], generator=generator)
-                pair = Pair(tps.source, tps.target, tps.mask)
+                pair = Pair(tps.source, tps.target, tps.mask, tps.source_warp, tps.warp_base)
             else:
                 pair = Pair(batch["source"], batch["target"], batch.get("mask"))
         else:
             tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
-            pair = Pair(tps.source, tps.target, tps.mask)
+            pair = Pair(tps.source, tps.target, tps.mask, tps.source_warp)
         return reduce_pair(pair, self.config.pairs.supersample, self.config.model.image_size)
 
     def _forward(self, pair: Pair) -> ModelOutput:
@@ -109,6 +121,7 @@ class LandmarkLearner(L.LightningModule):
             self.log("train/loss", loss.total, prog_bar=True, batch_size=batch_size)
             for name, error in loss.per_layer.items():
                 self.log(f"train/error_{name}", error, batch_size=batch_size)
+            self._log_health(pair, output.keypoints)
         if self._wants_visuals():
             self._visuals = Visuals(_detach(pair), _detach(output))
         return loss.total
@@ -139,6 +152,50 @@ class LandmarkLearner(L.LightningModule):
             return False
         every = self.trainer.log_every_n_steps
         return every > 0 and (self.global_step + 1) % every == 0
+
+    @torch.no_grad()
+    def _log_health(self, pair: Pair, keypoints: torch.Tensor) -> None:
+        """Log the keypoints' health (:mod:`landmarks.evaluation.health`) and keep it for
+        :class:`~landmarks.training.health.HealthMonitor`. ``keypoints``: ``(B, K, 2)`` of the target."""
+        if keypoints.shape[0] < 2:  # no spread over one image
+            return
+        reference, mapped = self._equivariance_pair(pair, keypoints)
+        health = keypoint_health(keypoints, reference, mapped)
+        self._health = HealthRecord(self.global_step, health)
+        batch_size = keypoints.shape[0]
+        for name, value in health.as_dict().items():
+            if name != "num_keypoints":
+                self.log(f"health/{name}", float(value), batch_size=batch_size)
+        if reference is not None:
+            self.log("equiv", health.equivariance, prog_bar=True, logger=False, batch_size=batch_size)
+        self.log("spread", health.spread_median, prog_bar=True, logger=False, batch_size=batch_size)
+
+    def _equivariance_pair(self, pair: Pair, keypoints: torch.Tensor):
+        """``(reference, mapped)``: ``(B, K, 2)`` keypoints of the source warp's base, and those of the
+        source mapped through the known warp into the base's frame; ``(None, None)`` without a warp.
+
+        One extra detector pass on the source (two for warped video pairs, whose base is not the target),
+        with batch-norm running statistics left untouched.
+        """
+        if pair.source_warp is None:
+            return None, None
+        def detect(images: torch.Tensor) -> torch.Tensor:  # (B, K, 2)
+            if self.config.trainer.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            return self.model.detector(images).keypoints
+
+        with batch_norm_statistics_frozen(self.model.detector):
+            source_keypoints = detect(pair.source)  # (B, K, 2)
+            reference = keypoints if pair.warp_base is None else detect(pair.warp_base)
+        factor, size = self.config.pairs.supersample, self.config.model.image_size
+        full = reduced_to_full(source_keypoints.float(), factor, size)  # the pair maker's frame
+        mapped = full_to_reduced(tps_transform_points(pair.source_warp, full), factor, size)  # (B, K, 2)
+        return reference, mapped
+
+    def pop_health(self) -> HealthRecord | None:
+        """The health of the last logging step (then forgotten); None if none since the last call."""
+        health, self._health = self._health, None
+        return health
 
     def _wants_visuals(self) -> bool:
         every = self.config.trainer.image_every
@@ -266,7 +323,23 @@ def reduce_pair(pair: Pair, factor: int, size: int) -> Pair:
     def reduce(images: torch.Tensor | None) -> torch.Tensor | None:
         return None if images is None else torch.nn.functional.avg_pool2d(images, factor)
 
-    return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask))
+    return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask), pair.source_warp,
+                reduce(pair.warp_base))
+
+
+@contextmanager
+def batch_norm_statistics_frozen(module: torch.nn.Module) -> Iterator[None]:
+    """Inside, ``module``'s batch norms still normalise with the batch's statistics in training mode,
+    but leave their running statistics alone (an extra forward pass must not change the model)."""
+    norms = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    tracking = [m.track_running_stats for m in norms]
+    for norm in norms:
+        norm.track_running_stats = False  # in training mode: batch statistics, no buffer update
+    try:
+        yield
+    finally:
+        for norm, track in zip(norms, tracking, strict=True):
+            norm.track_running_stats = track
 
 
 def _detach(value):
