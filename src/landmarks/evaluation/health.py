@@ -111,8 +111,9 @@ class KeypointHealth:
     """The health numbers of one batch (see ``docs/training.md``, "Is training working?").
 
     Attributes:
-        equivariance: mean over ``B, K`` of :func:`equivariance_error`, % of width; NaN without a
-            known warp.
+        equivariance: median over ``B, K`` of :func:`equivariance_error`, % of width; NaN without a
+            known warp. The median, not the mean: a part that a warp pushes out of the frame in one
+            image has no true position there, and a few such points would dominate a mean.
         spread_median, spread_mean: median and mean over ``K`` of :func:`keypoint_spread`, % of width.
         collapsed: how many of the ``K`` keypoints have a spread below ``COLLAPSED_SPREAD``.
         coverage: :func:`hull_area` of the ``K`` keypoints' mean positions over the batch, % of area.
@@ -142,7 +143,7 @@ def keypoint_health(keypoints: torch.Tensor, reference: torch.Tensor | None = No
     keypoints = keypoints.detach().float()
     spread = keypoint_spread(keypoints)  # (K,)
     if reference is not None and mapped is not None:
-        equivariance = equivariance_error(reference.float(), mapped.float()).mean().item()
+        equivariance = equivariance_error(reference.float(), mapped.float()).median().item()
     else:
         equivariance = math.nan
     return KeypointHealth(
