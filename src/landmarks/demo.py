@@ -31,6 +31,7 @@ from landmarks.figures import model_figures
 from landmarks.models.checkpoint import load_trained_model
 from landmarks.models.installed_weights import MOBILENET_V2_INSTALL, installed_mobilenet_v2
 from landmarks.report import Section, build_report
+from landmarks.report.health import health_sections
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
 
@@ -138,6 +139,7 @@ def _sections(run_dir: Path, summary: dict, figures: list[Path]) -> list[Section
         Section("What the model learned", "images", captioned(figures)),
         Section("Evaluation", "images", captioned(sorted(evaluation.glob("*.png")))),
         Section("Evaluation tables", "text", (evaluation / "metrics.txt").read_text()),
+        *health_sections(run_dir),
         Section("Config", "text", (run_dir / "config.yaml").read_text()),
     ]
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from landmarks.config_loading import load_config
-from landmarks.training.health import HEALTH_COLUMNS, HEALTH_FILE
+from landmarks.report.health import HEALTH_FILE
+from landmarks.training.health import HEALTH_COLUMNS
 from landmarks.training.module import LandmarkLearner
 
 HEALTH_TAGS = {"health/equivariance", "health/spread_median", "health/spread_mean", "health/collapsed",

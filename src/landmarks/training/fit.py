@@ -31,9 +31,10 @@ from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
 from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
+from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
-from landmarks.training.health import HEALTH_FILE, HealthMonitor
+from landmarks.training.health import HealthMonitor
 from landmarks.training.module import LandmarkLearner
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.

@@ -2,7 +2,8 @@
 
 The module computes :class:`~landmarks.evaluation.health.KeypointHealth` on the steps that log
 (:meth:`~landmarks.training.module.LandmarkLearner.pop_health`); :class:`HealthMonitor` appends each
-to ``RUN/health.csv`` (read by the run report) and asks :class:`HealthWatch` whether to warn.
+to ``RUN/health.csv`` (drawn in the run report by :mod:`landmarks.report.health`) and asks
+:class:`HealthWatch` whether to warn.
 
 The warning rule (docs/training.md, "Is training working?"): from step ``WARMUP_STEPS`` on, warn once
 when at ``PERSISTENCE`` health checks in a row (every ``trainer.log_every`` steps)
@@ -27,11 +28,10 @@ from landmarks.evaluation.health import BORDER_MARGIN, COLLAPSED_SPREAD, Keypoin
 
 logger = logging.getLogger("landmarks.training")
 
-HEALTH_FILE = "health.csv"  # in the run folder: step, then the fields of KeypointHealth
 WARMUP_STEPS = 1000  # generous: at init every keypoint sits near the centre (spread ~0)
 PERSISTENCE = 3  # consecutive checks: one odd batch does not warn
 PROBLEM_FRACTION = 0.5  # of the keypoints (collapsed) or of the positions (at the border)
-HEALTH_COLUMNS = ("step", *(field.name for field in fields(KeypointHealth)))
+HEALTH_COLUMNS = ("step", *(field.name for field in fields(KeypointHealth)))  # of RUN/health.csv
 
 
 @dataclass(frozen=True)
