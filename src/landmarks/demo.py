@@ -34,6 +34,7 @@ from landmarks.report import Section, build_report
 from landmarks.report.health import health_sections
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
+from landmarks.viz.selection import evenly_spaced
 
 REGRESSION_IMAGES = 1000  # annotated faces for fitting the linear map
 TEST_IMAGES = 300  # annotated faces for reporting errors
@@ -80,8 +81,8 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     result = evaluate_checkpoint(run_dir, train=train, test=test, options=options,
                                  output_dir=run_dir / "evaluation")
     trained = load_trained_model(run_dir)
-    figures = model_figures(trained, [load_image(p) for p in test.paths[:FIGURE_IMAGES]],
-                            run_dir / "figures")
+    shown = [test.paths[row] for row in evenly_spaced(len(test), FIGURE_IMAGES)]  # different faces
+    figures = model_figures(trained, [load_image(path) for path in shown], run_dir / "figures")
     summary = demo_summary(result, trained.step, (time.monotonic() - started) / 60)
     summary["loss"] = loss_used
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
