@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +16,7 @@ from landmarks.geometry.coordinates import full_to_reduced, reduced_to_full
 from landmarks.geometry.tps import TpsParams, tps_transform_points
 from landmarks.losses import build_loss
 from landmarks.models import ModelOutput, build_model
+from landmarks.nn.batch_norm import batch_norm_statistics_frozen
 from landmarks.training.budget_schedule import BudgetClock, anneal_factor, budget_progress, cosine_factor
 from landmarks.training.clipping import clip_grad_norm_per_tensor_
 from landmarks.training.health import HealthRecord
@@ -32,9 +31,10 @@ class Pair:
     """A training pair: the generator sees ``source``'s appearance and must redraw ``target``.
 
     source, target: ``(B, 3, S, S)`` RGB in ``[0, 1]``; mask: ``(B, 1, S, S)`` loss weights in ``[0, 1]``.
-    source_warp, warp_base: the known warp ``source = warp_base(source_warp(p))`` of a TPS pair (see
-    :class:`~landmarks.data.tps_pairs.TpsPair`; ``warp_base`` None: the target), in the frame of the
-    images before ``pairs.supersample``'s reduction; both None for video pairs without a warp.
+    source_warp, warp_base: the known warp ``s`` of a TPS pair, ``source(p) = base(s(p))``, where the
+    base is ``warp_base`` or, when that is None, the target (:class:`~landmarks.data.tps_pairs.TpsPair`);
+    ``s`` acts in the frame of the images before ``pairs.supersample``'s reduction. Both None for video
+    pairs without a warp.
     """
 
     source: torch.Tensor
@@ -179,6 +179,7 @@ class LandmarkLearner(L.LightningModule):
         """
         if pair.source_warp is None:
             return None, None
+
         def detect(images: torch.Tensor) -> torch.Tensor:  # (B, K, 2)
             if self.config.trainer.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
@@ -325,21 +326,6 @@ def reduce_pair(pair: Pair, factor: int, size: int) -> Pair:
 
     return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask), pair.source_warp,
                 reduce(pair.warp_base))
-
-
-@contextmanager
-def batch_norm_statistics_frozen(module: torch.nn.Module) -> Iterator[None]:
-    """Inside, ``module``'s batch norms still normalise with the batch's statistics in training mode,
-    but leave their running statistics alone (an extra forward pass must not change the model)."""
-    norms = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    tracking = [m.track_running_stats for m in norms]
-    for norm in norms:
-        norm.track_running_stats = False  # in training mode: batch statistics, no buffer update
-    try:
-        yield
-    finally:
-        for norm, track in zip(norms, tracking, strict=True):
-            norm.track_running_stats = track
 
 
 def _detach(value):
