@@ -18,7 +18,7 @@ from landmarks.data.tps_pairs import build_pair_maker
 from landmarks.evaluation.health import COLLAPSED_SPREAD, KeypointHealth, keypoint_health
 from landmarks.geometry.keypoints import spatial_soft_argmax
 from landmarks.geometry.tps import tps_transform_points
-from landmarks.models.encoder import Detector
+from landmarks.models.encoder import Detection, Detector
 from landmarks.training.health import PERSISTENCE, WARMUP_STEPS, HealthRecord, HealthWatch
 
 SIZE = 48
@@ -26,18 +26,18 @@ COLOURS = torch.tensor([[1.0, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1]]
 SHARPNESS = 50.0  # score per unit of squared colour distance: background pixels weigh e^-50
 
 
-def dot_images(count: int, generator: torch.Generator) -> torch.Tensor:
+def dot_images(count: int, generator: torch.Generator, size: int = SIZE) -> torch.Tensor:
     """``(B, 3, S, S)``: one dot of each colour, 5 px across, within 0.15 of its place on a circle of
     radius 0.5 (``[-1, 1]`` units) around the centre."""
     angles = torch.arange(len(COLOURS)) * 2 * torch.pi / len(COLOURS)  # (K,)
     places = 0.5 * torch.stack([angles.cos(), angles.sin()], -1)  # (K, 2)
     jitter = (torch.rand(count, len(COLOURS), 2, generator=generator) * 2 - 1) * 0.15  # (B, K, 2)
-    centres = (places + jitter + 1) / 2 * (SIZE - 1)  # (B, K, 2) pixels
-    ys, xs = torch.meshgrid(torch.arange(SIZE), torch.arange(SIZE), indexing="ij")
-    images = torch.zeros(count, 3, SIZE, SIZE)
+    centres = (places + jitter + 1) / 2 * (size - 1)  # (B, K, 2) pixels
+    ys, xs = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    images = torch.zeros(count, 3, size, size)
     for b in range(count):
         for colour, (x, y) in zip(COLOURS, centres[b], strict=True):
-            inside = (xs - x) ** 2 + (ys - y) ** 2 <= 2.5**2  # (S, S)
+            inside = (xs - x) ** 2 + (ys - y) ** 2 <= (2.5 * size / SIZE) ** 2  # (S, S)
             images[b, :, inside] = colour[:, None]
     return images
 
@@ -105,3 +105,28 @@ def test_keypoints_on_the_border_are_flagged():
     health = dataclasses.replace(health_of(colour_detector), border_share=0.8)
     [warning] = warnings_after_warmup(health)
     assert "80% of the keypoints" in warning and "border" in warning
+
+
+class ColourDetector(torch.nn.Module):
+    """:func:`colour_detector` in the place of a model's detector."""
+
+    def forward(self, images: torch.Tensor) -> Detection:
+        return Detection(scores=torch.zeros(0), keypoints=colour_detector(images))
+
+
+@pytest.mark.parametrize("supersample", [1, 2])
+def test_fit_measures_equivariance_through_the_supersampled_warp(supersample):
+    """The learner's own check (pairs warped at ``supersample`` times the size, then reduced)."""
+    from landmarks.config_loading import load_config
+    from landmarks.training.module import LandmarkLearner
+
+    size = 32  # a power of two, as the model needs
+    config = load_config("default", [f"model.image_size={size}", f"model.num_landmarks={len(COLOURS)}",
+                                     f"pairs.supersample={supersample}", "loss.kind=l2"])
+    learner = LandmarkLearner.from_config(config)
+    learner.model.detector = ColourDetector()
+    generator = torch.Generator().manual_seed(3)
+    batch = {"image": dot_images(16, generator, size * supersample)}
+    pair = learner.make_pair(batch, generator)
+    reference, mapped = learner._equivariance_pair(pair, colour_detector(pair.target))
+    assert keypoint_health(reference, reference, mapped).equivariance < 1.0
