@@ -34,9 +34,16 @@ def test_no_warning_during_the_warmup_where_everything_sits_at_the_centre():
 def test_a_lasting_collapse_after_the_warmup_warns_once():
     watch = HealthWatch()
     steps = range(WARMUP_STEPS, WARMUP_STEPS + 10 * PERSISTENCE)
-    [warning] = warnings_at(watch, steps, COLLAPSED)
+    [warning, bunched] = warnings_at(watch, steps, COLLAPSED)
+    assert "bunch together" in bunched
     assert warning.startswith(f"after {WARMUP_STEPS + PERSISTENCE} steps 8 of 10 keypoints stay on one spot")
     assert "\n" not in warning
+
+
+def test_keypoints_bunched_on_one_moving_spot_warn():
+    bunch = dataclasses.replace(HEALTHY, coverage=0.3)  # they move (spread 8%) but all together
+    [warning] = warnings_at(HealthWatch(), range(WARMUP_STEPS, WARMUP_STEPS + PERSISTENCE), bunch)
+    assert "10 keypoints bunch together" in warning and "0.3% of the image" in warning
 
 
 def test_one_odd_batch_does_not_warn():
@@ -78,6 +85,6 @@ def test_monitor_writes_rows_and_logs_one_plain_line(tmp_path, caplog):
         for _ in range(len(module.records)):
             monitor.on_train_batch_end(None, module, None, None, 0)
     assert len((tmp_path / "health.csv").read_text().splitlines()) == 1 + len(steps)
-    [record] = caplog.records
-    assert record.getMessage().startswith("landmarks fit: warning: after")
-    assert "collapsed" in record.getMessage()
+    [collapsed, bunched] = caplog.records
+    assert collapsed.getMessage().startswith("landmarks fit: warning: after")
+    assert "collapsed" in collapsed.getMessage() and "bunch" in bunched.getMessage()
