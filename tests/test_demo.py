@@ -26,7 +26,7 @@ class _Images(HTMLParser):
 def test_demo_writes_a_report_with_every_figure(tmp_path, capsys, monkeypatch):
     # As a new user runs it: no --output, so the run folder is relative to the working directory.
     monkeypatch.chdir(tmp_path)
-    assert main(["demo", "--minutes", "3", *TINY]) == 0
+    assert main(["demo", "--minutes", "3", *TINY, "trainer.log_every=1"]) == 0
     (run,) = (tmp_path / "runs").glob("demo-*")
     assert f"demo report: {run / 'report.html'}" in capsys.readouterr().out
     summary = json.loads((run / "summary.json").read_text())
@@ -36,7 +36,7 @@ def test_demo_writes_a_report_with_every_figure(tmp_path, capsys, monkeypatch):
     parser.feed((run / "report.html").read_text())
     names = {src.rsplit("/", 1)[-1] for src in parser.sources}
     assert {"quadruplets.png", "heatmaps_0.png", "regressed_points.png", "sample_efficiency.png",
-            "pck_curve.png"} <= names
+            "pck_curve.png", "health_curves.png"} <= names
     assert all((run / src).is_file() for src in parser.sources)
 
 

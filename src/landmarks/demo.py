@@ -25,6 +25,7 @@ from landmarks.figures import model_figures
 from landmarks.installed_fallback import loss_description, usable_config
 from landmarks.models.checkpoint import load_trained_model
 from landmarks.report import Section, build_report
+from landmarks.report.health import health_sections
 from landmarks.synthetic.faces import (
     SYNTHETIC_FACE_EYES,
     SYNTHETIC_FACE_POINT_NAMES,
@@ -32,6 +33,7 @@ from landmarks.synthetic.faces import (
 )
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
+from landmarks.viz.selection import evenly_spaced
 
 REGRESSION_IMAGES = 1000  # annotated faces for fitting the linear map
 TEST_IMAGES = 300  # annotated faces for reporting errors
@@ -81,8 +83,8 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     result = evaluate_checkpoint(run_dir, train=train, test=test, options=options,
                                  output_dir=run_dir / "evaluation")
     trained = load_trained_model(run_dir)
-    figures = model_figures(trained, [load_image(p) for p in test.paths[:FIGURE_IMAGES]],
-                            run_dir / "figures")
+    shown = [test.paths[row] for row in evenly_spaced(len(test), FIGURE_IMAGES)]  # different faces
+    figures = model_figures(trained, [load_image(path) for path in shown], run_dir / "figures")
     summary = demo_summary(result, trained.step, (time.monotonic() - started) / 60)
     summary["loss"] = loss_used
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -121,6 +123,7 @@ def _sections(run_dir: Path, summary: dict, figures: list[Path]) -> list[Section
         Section("What the model learned", "images", captioned(figures)),
         Section("Evaluation", "images", captioned(sorted(evaluation.glob("*.png")))),
         Section("Evaluation tables", "text", (evaluation / "metrics.txt").read_text()),
+        *health_sections(run_dir),
         Section("Config", "text", (run_dir / "config.yaml").read_text()),
     ]
 

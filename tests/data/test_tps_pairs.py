@@ -104,3 +104,20 @@ def test_a_maker_used_at_several_sizes_warps_each_as_a_fresh_one():
         images = torch.rand(2, 3, size, size)
         used, fresh = maker(images, seeded(size)), build_pair_maker(CONFIG)(images, seeded(size))
         torch.testing.assert_close(used.source, fresh.source, rtol=0, atol=0)
+
+
+def test_the_exposed_source_warp_is_the_one_applied():
+    images = torch.rand(2, 3, 24, 24)
+    pair = build_pair_maker(CONFIG)(images, seeded(4))
+    assert pair.warp_base is None  # still images: the source warp resampled the target
+    grid = tps_sampling_grid(pair.source_warp, 24, 24)  # (B, H, W, 2)
+    torch.testing.assert_close(warp_images(pair.target, grid), pair.source)
+
+
+def test_an_existing_pair_exposes_the_warped_source_frame_as_the_base():
+    frames = torch.rand(2, 3, 24, 24), torch.rand(2, 3, 24, 24)
+    pair = build_pair_maker(CONFIG).warp_pair(*frames, seeded(5))
+    grid = tps_sampling_grid(pair.source_warp, 24, 24)
+    torch.testing.assert_close(warp_images(pair.warp_base, grid), pair.source)
+    same = build_pair_maker(CONFIG)(frames[0], seeded(5))
+    torch.testing.assert_close(pair.source_warp.kernel_weights, same.source_warp.kernel_weights)

@@ -16,6 +16,7 @@ from landmarks.config import PairsConfig
 from landmarks.geometry.boundary import boundary_mask
 from landmarks.geometry.tps import (
     CONTROL_GRID_SIZE,
+    TpsParams,
     control_points,
     pixel_kernel,
     sample_tps_params,
@@ -35,11 +36,17 @@ class TpsPair:
             appearance from it.
         target: ``(B, 3, H, W)`` in ``[0, 1]``, the image to reconstruct.
         mask: ``(B, 1, H, W)`` in ``[0, 1]``, weight of each target pixel in the loss.
+        source_warp: the source warp ``s``: ``source(p) = base(s(p))``, so a feature at ``p`` of the
+            source sits at ``s(p)`` of its base (:func:`~landmarks.geometry.tps.tps_transform_points`).
+        warp_base: ``(B, 3, H, W)`` the base the source warp resampled, or None when it is ``target``
+            (still images); for an existing pair it is ``warp_t(source_images)``.
     """
 
     source: torch.Tensor
     target: torch.Tensor
     mask: torch.Tensor
+    source_warp: TpsParams | None = None
+    warp_base: torch.Tensor | None = None
 
 
 def _check_warp(name: str, warp: Mapping) -> dict:
@@ -78,12 +85,14 @@ class TpsPairMaker:
         # The TPS kernel of each image size and device seen: it depends on neither warp nor image.
         self._kernels: dict[tuple[int, int, torch.device], torch.Tensor] = {}
 
-    def _warp_grid(self, warp: dict, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    def _sample_warp(self, warp: dict, images: torch.Tensor,
+                     generator: torch.Generator | None) -> tuple[TpsParams, torch.Tensor]:
+        """Random warps of ``images`` ``(B, 3, H, W)``: their parameters and ``(B, H, W, 2)`` grid."""
         batch, _, height, width = images.shape
         params = sample_tps_params(
             batch, **warp, grid_size=self.grid_size, generator=generator, device=images.device
         )
-        return tps_sampling_grid(params, height, width, self._kernel(height, width, images.device))
+        return params, tps_sampling_grid(params, height, width, self._kernel(height, width, images.device))
 
     def _kernel(self, height: int, width: int, device: torch.device) -> torch.Tensor:
         key = (height, width, device)
@@ -123,8 +132,8 @@ class TpsPairMaker:
             shapes = f"source {tuple(source_images.shape)} and target {tuple(images.shape)}"
             raise ValueError(f"{shapes} differ in shape")
         batch, _, height, width = images.shape
-        target_grid = self._warp_grid(self.target_warp, images, generator)  # (B, H, W, 2)
-        source_grid = self._warp_grid(self.source_warp, images, generator)  # (B, H, W, 2)
+        _, target_grid = self._sample_warp(self.target_warp, images, generator)  # (B, H, W, 2)
+        source_params, source_grid = self._sample_warp(self.source_warp, images, generator)  # (B, H, W, 2)
         target = warp_images(images, target_grid)
         # NOTE(released): the source resamples the target warp's output (two bilinear passes), it
         # does not compose the two grids into one.
@@ -136,7 +145,8 @@ class TpsPairMaker:
             mask = warp_images(border, target_grid)  # (B, 1, H, W)
         else:
             mask = images.new_ones(batch, 1, height, width)
-        return TpsPair(source=source, target=target, mask=mask)
+        return TpsPair(source=source, target=target, mask=mask, source_warp=source_params,
+                       warp_base=None if warped_source is target else warped_source)
 
 
 def build_pair_maker(config: PairsConfig) -> TpsPairMaker:

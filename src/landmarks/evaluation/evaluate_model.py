@@ -35,8 +35,9 @@ from landmarks.evaluation.saved_regressor import save_regressor
 from landmarks.inference.image_input import to_rgb8
 from landmarks.models.checkpoint import TrainedModel, load_trained_model
 from landmarks.models.landmark_model import LandmarkModel, build_model
+from landmarks.viz.selection import evenly_spaced
 
-FIGURE_IMAGES = 16  # test images shown in regressed_points.png
+FIGURE_IMAGES = 16  # test images shown in regressed_points.png, spread over the test set
 FRAMES = ("image", "model-input")  # where points are regressed and errors measured
 UNTRAINED_SEED = 0  # the untrained-detector baseline is reproducible
 
@@ -138,21 +139,23 @@ def _to_model_input(points: np.ndarray, transforms: list[PixelTransform]) -> np.
 
 def save_evaluation(result: EvaluationResult, output_dir: str | Path, test: AnnotationSet, *,
                     model_input: ResizeSpec | None = None) -> list[Path]:
-    """Write the metrics files, figures (regressed points on the first test images) and the fitted
-    regressor (``regressor.safetensors``, read by ``landmarks detect --regressor``).
+    """Write the metrics files, figures (regressed points on ``FIGURE_IMAGES`` test images evenly
+    spaced over the set: :func:`~landmarks.viz.selection.evenly_spaced`) and the fitted regressor
+    (``regressor.safetensors``, read by ``landmarks detect --regressor``).
 
     With ``model_input`` (results in the model input's frame) the figures show the model inputs, and no
     regressor is written: ``detect`` applies one to landmarks in each image's own pixels.
     """
-    count = min(FIGURE_IMAGES, len(test))
-    images = [load_image(path) for path in test.paths[:count]]
-    annotated = test.points[:count]
+    rows = evenly_spaced(len(test), FIGURE_IMAGES)  # not the first rows: often near-identical frames
+    images = [load_image(test.paths[row]) for row in rows]
+    annotated = test.points[rows]
     if model_input is not None:
         fitted = [fit_to_model(image, model_input) for image in images]  # (3, S, S) in [0, 1], transform
         images = [to_rgb8(tensor.permute(1, 2, 0).numpy()) for tensor, _ in fitted]
         annotated = _to_model_input(annotated, [transform for _, transform in fitted])
     written = list(save_result(result, output_dir))
-    written += save_figures(result, output_dir, test_images=images, test_annotated=annotated)
+    written += save_figures(result, output_dir, test_images=images, test_annotated=annotated,
+                            test_rows=rows)
     if result.linear_map is not None and model_input is None:
         path = Path(output_dir) / REGRESSOR_FILE
         written.append(save_regressor(result.linear_map, result.point_names, path))

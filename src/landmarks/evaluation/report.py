@@ -32,10 +32,12 @@ def save_figures(
     *,
     test_images: Sequence[np.ndarray] | None = None,
     test_annotated: np.ndarray | None = None,
+    test_rows: Sequence[int] | None = None,
 ) -> list[Path]:
-    """Write ``sample_efficiency.png``, ``pck_curve.png`` and, given the first test images (``(H, W, 3)``
-    uint8) and the test annotations ``(M, L, 2)``, ``regressed_points.png`` and ``matched_landmarks.png``
-    (the raw learned landmark matched to each annotated point, paper Fig. 4). Returns the paths written.
+    """Write ``sample_efficiency.png``, ``pck_curve.png`` and, given test images (``(H, W, 3)`` uint8)
+    and their annotations ``(M, L, 2)``, ``regressed_points.png`` and ``matched_landmarks.png`` (the raw
+    learned landmark matched to each annotated point, paper Fig. 4). ``test_rows``: the rows of the test
+    set those images are (default: the first ones), to pick their predictions. Returns the paths written.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,17 +57,17 @@ def save_figures(
             title="PCK of the regression",
         ),
     }
-    if test_images is not None and test_annotated is not None and result.test_predictions is not None:
-        count = min(len(test_images), len(test_annotated))
+    if test_images is None or test_annotated is None:
+        return [save_figure(figure, folder / name) for name, figure in figures.items()]
+    count = min(len(test_images), len(test_annotated))
+    shown = list(test_rows[:count]) if test_rows is not None else list(range(count))
+    images, annotated = test_images[:count], test_annotated[:count]
+    if result.test_predictions is not None:
         figures["regressed_points.png"] = regressed_points_figure(
-            test_images[:count], test_annotated[:count], result.test_predictions[:count]
-        )
-    if test_images is not None and test_annotated is not None and result.test_matched is not None:
-        count = min(len(test_images), len(test_annotated))
+            images, annotated, result.test_predictions[shown])
+    if result.test_matched is not None:
         figures["matched_landmarks.png"] = matched_landmarks_figure(
-            test_images[:count], test_annotated[:count], result.test_matched[:count],
-            point_names=result.point_names,
-        )
+            images, annotated, result.test_matched[shown], point_names=result.point_names)
     return [save_figure(figure, folder / name) for name, figure in figures.items()]
 
 

@@ -36,3 +36,20 @@ def pixel_grid(height: int, width: int, *, device=None, dtype=None) -> torch.Ten
     xs = grid_coordinates(width, device=device, dtype=dtype)
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")  # (H, W) each
     return torch.stack([grid_x, grid_y], dim=-1)  # (H, W, 2)
+
+
+def reduced_to_full(points: torch.Tensor, factor: int, size: int) -> torch.Tensor:
+    """``(..., 2)`` points of an ``S x S`` image made by averaging each ``factor x factor`` block of a
+    ``factor * S`` image (``pairs.supersample``) -> the same points in the larger image's ``[-1, 1]``.
+
+    Reduced pixel ``i`` is the mean of full pixels ``factor * i .. factor * i + factor - 1``, so its
+    centre is full pixel ``factor * i + (factor - 1) / 2``; both frames are corner-aligned and centred,
+    so the map is the scaling ``x_full = x * factor (S - 1) / (factor S - 1)``.
+    """
+    return points * (factor * (size - 1) / (factor * size - 1))
+
+
+def full_to_reduced(points: torch.Tensor, factor: int, size: int) -> torch.Tensor:
+    """Inverse of :func:`reduced_to_full`: ``(..., 2)`` points of the ``factor * S`` image -> the ``S``
+    image's ``[-1, 1]``."""
+    return points * ((factor * size - 1) / (factor * (size - 1)))

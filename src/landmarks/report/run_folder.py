@@ -7,6 +7,7 @@ Layout read (each part optional)::
       metrics.txt      the same metrics as a plain-text table (as the evaluation writes it) -> text
       *.png            images, captioned from their file names ("val_quadruplets_step_500.png" ->
       figures/*.png    "val quadruplets step 500"), in name order, top-level ones first
+      health.csv       the keypoints' health during training -> curves and a table (report.health)
       config.yaml      the resolved config -> preformatted text
       evaluation/      metrics and figures of `landmarks evaluate`, read the same way
 """
@@ -17,6 +18,7 @@ import json
 from pathlib import Path
 
 from landmarks.errors import DataError
+from landmarks.report.health import health_sections
 from landmarks.report.page import Section
 
 METRICS_FILE = "metrics.json"
@@ -27,14 +29,15 @@ EVALUATION_DIR = "evaluation"
 
 
 def collect_run_sections(run_dir: str | Path) -> list[Section]:
-    """The report sections for the standard files present in ``run_dir``: metrics, figures, config.
+    """The report sections for the standard files present in ``run_dir``: metrics, figures, the
+    keypoints' health during training, config.
 
     Evaluation folders (``metrics.json``, ``metrics.txt`` and PNGs side by side) are read the same way.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(run_dir, "run folder does not exist")
-    sections = _results_sections(run_dir, run_dir, "")
+    sections = _results_sections(run_dir, run_dir, "") + health_sections(run_dir)
     evaluation = run_dir / EVALUATION_DIR
     if evaluation.is_dir():  # where `landmarks evaluate` writes by default
         sections += _results_sections(evaluation, run_dir, "Evaluation: ")

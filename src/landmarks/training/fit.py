@@ -5,7 +5,8 @@ A run folder holds everything about one run::
     runs/<name>-<YYYYmmdd-HHMMSS>/
       config.yaml         the fully resolved config (every field)
       checkpoints/        step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
-      tensorboard/        losses, learning rate, image grids (``tensorboard --logdir runs``)
+      tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``)
+      health.csv          the keypoints' health at every logging step (landmarks.training.health)
 
 Resuming (``landmarks fit --resume RUN``) reads the run's ``config.yaml`` (plus any overrides, e.g. a
 larger ``trainer.max_steps``) and continues from ``checkpoints/last.ckpt`` in the same folder.
@@ -32,8 +33,10 @@ from landmarks.config_loading import apply_overrides, from_dict, read_config_dic
 from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
 from landmarks.installed_fallback import usable_config
+from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
+from landmarks.training.health import HealthMonitor
 from landmarks.training.module import LandmarkLearner
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
@@ -87,7 +90,8 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         # last.ckpt is also written by FinalCheckpoint: overwrite it, never add last-v1.ckpt beside it.
         enable_version_counter=False)
     callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
-                 LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep()]
+                 LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep(),
+                 HealthMonitor(run_dir / HEALTH_FILE)]
     if t.progress_bar:
         # Redrawn every PROGRESS_REFRESH steps, not every step: a small model on a CPU makes 25 steps
         # a second, and redrawing each one cost 2% of the demo's steps.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +13,15 @@ from landmarks.config import ExperimentConfig, PhotometricConfig
 from landmarks.config_loading import from_dict, to_dict
 from landmarks.data.photometric import apply_photometric, sample_photometric_params
 from landmarks.data.tps_pairs import build_pair_maker
+from landmarks.evaluation.health import keypoint_health
+from landmarks.geometry.coordinates import full_to_reduced, reduced_to_full
+from landmarks.geometry.tps import TpsParams, tps_transform_points
 from landmarks.losses import build_loss
 from landmarks.models import ModelOutput, build_model
+from landmarks.nn.batch_norm import batch_norm_statistics_frozen
 from landmarks.training.budget_schedule import BudgetClock, anneal_factor, budget_progress, cosine_factor
 from landmarks.training.clipping import clip_grad_norm_per_tensor_
+from landmarks.training.health import HealthRecord
 
 # Keeps the pair streams of different processes and of validation apart (any large odd number would do).
 _RANK_SEED_STRIDE = 1_000_003
@@ -27,11 +33,17 @@ class Pair:
     """A training pair: the generator sees ``source``'s appearance and must redraw ``target``.
 
     source, target: ``(B, 3, S, S)`` RGB in ``[0, 1]``; mask: ``(B, 1, S, S)`` loss weights in ``[0, 1]``.
+    source_warp, warp_base: the known warp ``s`` of a TPS pair, ``source(p) = base(s(p))``, where the
+    base is ``warp_base`` or, when that is None, the target (:class:`~landmarks.data.tps_pairs.TpsPair`);
+    ``s`` acts in the frame of the images before ``pairs.supersample``'s reduction. Both None for video
+    pairs without a warp.
     """
 
     source: torch.Tensor
     target: torch.Tensor
     mask: torch.Tensor | None
+    source_warp: TpsParams | None = None
+    warp_base: torch.Tensor | None = None
 
 
 @dataclass
@@ -60,6 +72,7 @@ class LandmarkLearner(L.LightningModule):
         self.pair_generator = torch.Generator()
         self.pair_generator.manual_seed(self.config.trainer.seed)
         self._visuals: Visuals | None = None
+        self._health: HealthRecord | None = None
         # The plateau schedule (optim.schedule: plateau), stepped after each validation.
         self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
         self.budget_clock = BudgetClock()  # training time, for the cosine schedule
@@ -87,12 +100,12 @@ class LandmarkLearner(L.LightningModule):
         if "source" in batch:
             if self.config.pairs.warp_video_pairs:
                 tps = self.pair_maker.warp_pair(batch["source"], batch["target"], generator=generator)
-                pair = Pair(tps.source, tps.target, tps.mask)
+                pair = Pair(tps.source, tps.target, tps.mask, tps.source_warp, tps.warp_base)
             else:
                 pair = Pair(batch["source"], batch["target"], batch.get("mask"))
         else:
             tps = self.pair_maker(batch["image"], generator=generator)  # owns pairs.boundary_mask
-            pair = Pair(tps.source, tps.target, tps.mask)
+            pair = Pair(tps.source, tps.target, tps.mask, tps.source_warp)
         pair = reduce_pair(pair, self.config.pairs.supersample, self.config.model.image_size)
         return photometric_pair(pair, self.config.pairs.photometric, generator)
 
@@ -111,6 +124,7 @@ class LandmarkLearner(L.LightningModule):
             self.log("train/loss", loss.total, prog_bar=True, batch_size=batch_size)
             for name, error in loss.per_layer.items():
                 self.log(f"train/error_{name}", error, batch_size=batch_size)
+            self._log_health(pair, output.keypoints)
         if self._wants_visuals():
             self._visuals = Visuals(_detach(pair), _detach(output))
         return loss.total
@@ -141,6 +155,51 @@ class LandmarkLearner(L.LightningModule):
             return False
         every = self.trainer.log_every_n_steps
         return every > 0 and (self.global_step + 1) % every == 0
+
+    @torch.no_grad()
+    def _log_health(self, pair: Pair, keypoints: torch.Tensor) -> None:
+        """Log the keypoints' health (:mod:`landmarks.evaluation.health`) and keep it for
+        :class:`~landmarks.training.health.HealthMonitor`. ``keypoints``: ``(B, K, 2)`` of the target."""
+        if keypoints.shape[0] < 2:  # no spread over one image
+            return
+        reference, mapped = self._equivariance_pair(pair, keypoints)
+        health = keypoint_health(keypoints, reference, mapped)
+        self._health = HealthRecord(self.global_step, health)
+        batch_size = keypoints.shape[0]
+        for name, value in health.as_dict().items():
+            if name != "num_keypoints":
+                self.log(f"health/{name}", float(value), batch_size=batch_size)
+        if reference is not None:
+            self.log("equiv", health.equivariance, prog_bar=True, logger=False, batch_size=batch_size)
+        self.log("spread", health.spread_median, prog_bar=True, logger=False, batch_size=batch_size)
+
+    def _equivariance_pair(self, pair: Pair, keypoints: torch.Tensor):
+        """``(reference, mapped)``: ``(B, K, 2)`` keypoints of the source warp's base, and those of the
+        source mapped through the known warp into the base's frame; ``(None, None)`` without a warp.
+
+        One extra detector pass on the source (two for warped video pairs, whose base is not the target),
+        with batch-norm running statistics left untouched.
+        """
+        if pair.source_warp is None:
+            return None, None
+
+        def detect(images: torch.Tensor) -> torch.Tensor:  # (B, K, 2)
+            if self.config.trainer.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            return self.model.detector(images).keypoints
+
+        with batch_norm_statistics_frozen(self.model.detector):
+            source_keypoints = detect(pair.source)  # (B, K, 2)
+            reference = keypoints if pair.warp_base is None else detect(pair.warp_base)
+        factor, size = self.config.pairs.supersample, self.config.model.image_size
+        full = reduced_to_full(source_keypoints.float(), factor, size)  # the pair maker's frame
+        mapped = full_to_reduced(tps_transform_points(pair.source_warp, full), factor, size)  # (B, K, 2)
+        return reference, mapped
+
+    def pop_health(self) -> HealthRecord | None:
+        """The health of the last logging step (then forgotten); None if none since the last call."""
+        health, self._health = self._health, None
+        return health
 
     def _wants_visuals(self) -> bool:
         every = self.config.trainer.image_every
@@ -268,7 +327,8 @@ def reduce_pair(pair: Pair, factor: int, size: int) -> Pair:
     def reduce(images: torch.Tensor | None) -> torch.Tensor | None:
         return None if images is None else torch.nn.functional.avg_pool2d(images, factor)
 
-    return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask))
+    return Pair(reduce(pair.source), reduce(pair.target), reduce(pair.mask), pair.source_warp,
+                reduce(pair.warp_base))
 
 
 def photometric_pair(pair: Pair, config: PhotometricConfig, generator: torch.Generator) -> Pair:
@@ -280,8 +340,13 @@ def photometric_pair(pair: Pair, config: PhotometricConfig, generator: torch.Gen
     params = sample_photometric_params(pair.target.shape[0], **vars(config), generator=generator)
     # The noise is drawn from the pair generator on a CPU, from the device's own generator elsewhere.
     noise = generator if pair.target.device.type == "cpu" else None
-    return Pair(apply_photometric(pair.source, params, noise), apply_photometric(pair.target, params, noise),
-                pair.mask)
+
+    def change(images: torch.Tensor | None) -> torch.Tensor | None:
+        return None if images is None else apply_photometric(images, params, noise)
+
+    # The warp base (the health check's reference image) is one of the pair's images too.
+    return dataclasses.replace(pair, source=change(pair.source), target=change(pair.target),
+                               warp_base=change(pair.warp_base))
 
 
 def _detach(value):
