@@ -360,8 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "computes", True):
         from landmarks.denormals import flush_denormals
+        from landmarks.hardware.allocator import keep_freed_memory
 
         flush_denormals()  # before torch creates its threads (see landmarks.denormals)
+        keep_freed_memory()  # before the first large allocation (see landmarks.hardware.allocator)
     try:
         status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:
