@@ -113,7 +113,9 @@ def _dataset_splits(args: argparse.Namespace):
 def _detect(args: argparse.Namespace) -> int:
     from landmarks.inference import detect_files, load_detector
 
-    detector = load_detector(args.model, device=args.device, regressor=args.regressor)
+    detector = load_detector(args.model, device=args.device, regressor=args.regressor,
+                             precision=args.precision)
+    print(detector.precision.line(), file=sys.stderr)
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
                            batch_size=args.batch_size, model_name=str(args.model))
     print(f"landmarks of {summary.frames} images and video frames ({summary.files} files): "
@@ -270,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "also write the annotated-style points")
     detect.add_argument("--batch-size", type=int, default=32)
     detect.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    detect.add_argument("--precision", default="auto", choices=["auto", "32-true", "bf16-mixed"],
+                        help="auto (default): bfloat16 autocast where the device computes it natively "
+                             "and fast, as in training; 32-true: float32")
     detect.set_defaults(handler=_detect)
 
     export = commands.add_parser(
