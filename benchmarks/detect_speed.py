@@ -3,7 +3,8 @@
 The detector of the ``default`` config (128 px) with its initial weights (speed does not depend on
 them), on 128 x 128 uint8 images already in memory: the resize to the model's input, the batched
 forward pass of the detector and the mapping back to pixels, as ``landmarks.load(path).detect`` runs
-them. ``float32-contiguous`` is the detector as it ran before channels-last and ``auto``. Batches of
+them. ``float32-contiguous`` is the detector as it ran before channels-last and ``auto``;
+``auto-contiguous`` is ``auto``'s precision without channels-last. Batches of
 each setting alternate, so that other work on the machine disturbs all of them alike.
 
 Usage::
@@ -29,15 +30,18 @@ from landmarks.models import build_model
 
 
 def detectors(config_name: str) -> dict[str, LandmarkDetector]:
-    """The settings compared: float32 as before, float32 channels-last, and ``auto``."""
+    """The settings compared: float32 as before, float32 channels-last, ``auto``, and ``auto`` without
+    channels-last."""
     config = load_config(config_name)
     size, k = config.model.image_size, config.model.num_landmarks
     made = {name: LandmarkDetector(build_model(config.model), ResizeSpec(size), num_landmarks=k,
                                    precision=precision)
             for name, precision in (("float32-contiguous", "32-true"), ("float32", "32-true"),
-                                    ("auto", "auto"))}
-    plain = made["float32-contiguous"]
-    plain._keypoints = keypoint_function(plain.model, "cpu")  # no channels-last: the detector before
+                                    ("auto", "auto"), ("auto-contiguous", "auto"))}
+    for name in ("float32-contiguous", "auto-contiguous"):  # no channels-last
+        detector = made[name]
+        detector._keypoints = keypoint_function(detector.model.to(memory_format=torch.contiguous_format),
+                                                "cpu", autocast_dtype=detector.precision.autocast_dtype)
     return made
 
 

@@ -46,6 +46,8 @@ from landmarks.hardware.precision import BF16_CPU_FLAGS, choose_precision
 from landmarks.training.module import LandmarkLearner
 
 RESULTS_DIR = Path(__file__).parent / "results"
+# The generated .md ends here; what follows this line (dated, hand-written sections) is kept on rewrite.
+KEPT_SECTIONS = "<!-- written by hand below this line; train_speed.py keeps it when it rewrites the table -->"
 
 
 @dataclass(frozen=True)
@@ -479,7 +481,11 @@ def write_report(report: dict, results: list[dict], loading: dict, output: Path)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
     title = f"# Training speed, {report['machine']['device']}"
-    output.with_suffix(".md").write_text(f"{title}\n\n{_header(report)}\n\n{markdown_table(results)}\n")
+    markdown = output.with_suffix(".md")
+    kept = markdown.read_text() if markdown.is_file() else ""
+    kept = kept[kept.find(KEPT_SECTIONS):] if KEPT_SECTIONS in kept else ""
+    text = f"{title}\n\n{_header(report)}\n\n{markdown_table(results)}\n\n{kept}"
+    markdown.write_text(text.rstrip() + "\n")
 
 
 def _header(report: dict) -> str:
