@@ -63,8 +63,9 @@ class LandmarkDetector:
                                f"the model finds K={num_landmarks}")
         self.precision = choose_precision(precision, self.device, spec.size)
         autocast = self.precision.autocast_dtype
-        # Channels-last on a CPU made the detector 1.3x faster at 128 px in float32 and in bfloat16
-        # (benchmarks/results/train_speed-cpu.md); autocast GPUs want it for their tensor cores.
+        # Channels-last on a CPU: as fast or faster in every measurement of detect() at 128 px, float32
+        # and bfloat16 (1.0-1.5x; benchmarks/results/train_speed-cpu.md); autocast GPUs want it for
+        # their tensor cores.
         channels_last = self.device.type == "cpu" or autocast is not None
         self._keypoints = keypoint_function(self.model, self.device, autocast_dtype=autocast,
                                             channels_last=channels_last)
