@@ -76,6 +76,11 @@ def test_auto_on_this_machine_follows_the_decision(monkeypatch):
     assert choice.precision in (BFLOAT16, FLOAT32)
 
 
+def test_cuda_asked_for_without_cuda_keeps_float32(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert choose_precision("auto", "cuda", 64).precision == FLOAT32
+
+
 def test_autocast_dtype():
     assert decide_precision(cpu("amx_bf16"), FAST).autocast_dtype == torch.bfloat16
     assert decide_precision(cpu(), None).autocast_dtype is None

@@ -95,8 +95,9 @@ def decide_precision(hardware: Hardware, probe: ProbeResult | None = None) -> Pr
 def current_hardware(device: str | torch.device) -> Hardware:
     """The :class:`Hardware` of ``device`` (``"cpu"``, ``"cuda:1"``, ``"mps"``) on this machine."""
     kind = str(device).split(":")[0]
-    if kind == "cuda":
-        return Hardware("cuda", cuda_capability=torch.cuda.get_device_capability(torch.device(device)))
+    if kind == "cuda":  # without CUDA: no capability, float32, and Lightning's own error after
+        capability = torch.cuda.get_device_capability(device) if torch.cuda.is_available() else None
+        return Hardware("cuda", cuda_capability=capability)
     if kind == "cpu":
         return Hardware("cpu", cpu_flags=cpu_flags())
     return Hardware(kind)
