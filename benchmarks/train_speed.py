@@ -14,6 +14,12 @@ Usage::
     python benchmarks/train_speed.py                        # both configs, every variant, CPU
     python benchmarks/train_speed.py --configs cpu --variants fp32 bf16-cl-compile --steps 5
     python benchmarks/train_speed.py --device cuda --batch-size 50
+    python benchmarks/train_speed.py --auto-ratio           # trainer.precision auto vs plain float32
+
+``--auto-ratio`` writes nothing: it times, step by step in turn, what ``trainer.precision: auto`` (and
+the config's own ``trainer.channels_last``) chooses on this machine against plain float32 eager with
+channels_last off, for the ``cpu`` and ``default`` configs, and prints one line with both ratios, the
+choice and the CPU's flags. Interleaved steps keep the ratio meaningful on a busy machine.
 
 Results go to ``benchmarks/results/train_speed-<device>.json`` and ``.md`` (see benchmarks/README.md).
 """
@@ -35,9 +41,13 @@ import torch
 
 from landmarks.config_loading import load_config
 from landmarks.data.sources import build_training_dataset
+from landmarks.hardware.cpu_info import cpu_flags, cpu_model
+from landmarks.hardware.precision import BF16_CPU_FLAGS, choose_precision
 from landmarks.training.module import LandmarkLearner
 
 RESULTS_DIR = Path(__file__).parent / "results"
+# The generated .md ends here; what follows this line (dated, hand-written sections) is kept on rewrite.
+KEPT_SECTIONS = "<!-- written by hand below this line; train_speed.py keeps it when it rewrites the table -->"
 
 
 @dataclass(frozen=True)
@@ -107,9 +117,11 @@ DEFAULT_VARIANTS = (
 )
 
 
-def build_learner(config_name: str, variant: Variant, batch_size: int, device: torch.device):
-    """The learner of a shipped config, with random loss weights, set up as ``landmarks fit`` does."""
-    overrides = [
+def build_learner(config_name: str, variant: Variant, batch_size: int, device: torch.device,
+                  extra_overrides: tuple[str, ...] = ()):
+    """The learner of a shipped config (with ``extra_overrides``), with random loss weights, set up as
+    ``landmarks fit`` does."""
+    overrides = [*extra_overrides,
         "loss.random_weights=true",
         "trainer.image_every=0",  # no image grids kept
         f"data.batch_size={batch_size}",
@@ -208,6 +220,61 @@ def conv_slowdown(variant: Variant, device: torch.device) -> float:
     return seconds(getattr(torch, variant.autocast)) / seconds(None)
 
 
+AUTO_RATIO_CONFIGS = ("cpu", "default")
+# The flags that decide a CPU's speed here: vector width, bfloat16 and int8 dot products, AMX tiles.
+ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", *BF16_CPU_FLAGS, "amx_tile")
+
+
+def auto_variant(config_name: str, device: torch.device) -> tuple[Variant, str]:
+    """The variant ``trainer.precision: auto`` trains with here (and the config's channels_last),
+    and the line saying what auto chose and why."""
+    config = load_config(config_name)
+    choice = choose_precision("auto", device, config.model.image_size)
+    dtype = choice.autocast_dtype
+    variant = Variant("auto", f"trainer.precision auto: {choice.precision}",
+                      channels_last=config.trainer.channels_last,
+                      autocast=None if dtype is None else str(dtype).removeprefix("torch."))
+    return variant, choice.line()
+
+
+def interleaved_seconds(steppers: list, batch, steps: int, device: torch.device) -> list[float]:
+    """Median seconds of a step of each stepper, stepping them in turn (after one untimed step each)."""
+    times: list[list[float]] = [[] for _ in steppers]
+    for index in range(steps + 1):
+        for stepper, seconds in zip(steppers, times, strict=True):
+            start = time.perf_counter()
+            stepper(batch, index)
+            synchronize(device)
+            seconds.append(time.perf_counter() - start)
+    return [statistics.median(seconds[1:]) for seconds in times]
+
+
+def auto_ratio(config_name: str, args, device: torch.device) -> tuple[float, str]:
+    """``(auto's images/s over plain float32's, what auto chose)`` for one config."""
+    auto, choice = auto_variant(config_name, device)
+    steppers = []
+    for variant in (VARIANTS["fp32"], auto):
+        torch.manual_seed(0)
+        config, learner = build_learner(config_name, variant, args.batch_size, device)
+        steppers.append(Stepper(learner, variant, device))
+    batch = image_batch(config, args.batch_size, device)
+    plain_s, auto_s = interleaved_seconds(steppers, batch, args.steps, device)
+    print(f"{config_name}: {config.model.image_size} px, batch {args.batch_size}: float32 {plain_s:.3f} s, "
+          f"auto ({auto.description}, channels_last {auto.channels_last}) {auto_s:.3f} s a step "
+          f"(medians of {args.steps} interleaved steps)", flush=True)
+    return plain_s / auto_s, choice
+
+
+def print_auto_ratio(args, device: torch.device) -> None:
+    """The one line of ``--auto-ratio``: auto vs float32 for each config, the choice, the CPU's flags."""
+    ratios = {name: auto_ratio(name, args, device) for name in AUTO_RATIO_CONFIGS}
+    flags = " ".join(flag for flag in ISA_FLAGS if flag in cpu_flags()) or "none"
+    measured = ", ".join(f"{name} {ratio:.2f}x" for name, (ratio, _) in ratios.items())
+    choices = "; ".join(dict.fromkeys(choice for _, choice in ratios.values()))
+    print(f"auto vs float32 eager: {measured} | {choices} | {cpu_model()}, flags: {flags} | "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, {device.type}")
+
+
 def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -268,16 +335,6 @@ def run_variant(config_name: str, variant: Variant, args, device: torch.device) 
         return measure(config_name, variant, args, device)
     finally:
         torch.set_num_threads(threads)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine_info(device: torch.device) -> dict:
@@ -346,6 +403,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--merge", action="store_true", help="keep the output file's rows of configs not measured now"
     )
+    parser.add_argument("--auto-ratio", action="store_true",
+                        help="only print trainer.precision auto vs float32 for the cpu and default configs")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--loading-images", type=int, default=32, help="images for the loading note; 0: skip")
@@ -379,6 +438,9 @@ def main(argv=None) -> None:
     if device.type == "cuda":
         torch.set_float32_matmul_precision("high")  # as landmarks.training.fit does
     warnings.filterwarnings("ignore", message=".*self.log.*")  # no Trainer: logging is a no-op
+    if args.auto_ratio:
+        print_auto_ratio(args, device)
+        return
     report = {"machine": machine_info(device), "args": {k: str(v) for k, v in vars(args).items()}}
     report["variants"] = {name: asdict(v) for name, v in VARIANTS.items() if name in args.variants}
     output = args.output or default_output(device)
@@ -419,7 +481,11 @@ def write_report(report: dict, results: list[dict], loading: dict, output: Path)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
     title = f"# Training speed, {report['machine']['device']}"
-    output.with_suffix(".md").write_text(f"{title}\n\n{_header(report)}\n\n{markdown_table(results)}\n")
+    markdown = output.with_suffix(".md")
+    kept = markdown.read_text() if markdown.is_file() else ""
+    kept = kept[kept.find(KEPT_SECTIONS):] if KEPT_SECTIONS in kept else ""
+    text = f"{title}\n\n{_header(report)}\n\n{markdown_table(results)}\n\n{kept}"
+    markdown.write_text(text.rstrip() + "\n")
 
 
 def _header(report: dict) -> str:

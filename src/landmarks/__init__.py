@@ -7,7 +7,7 @@ Jakab, Gupta, Bilen and Vedaldi, NeurIPS 2018. See the README for the command li
 __version__ = "0.1.0"
 
 
-def load(path, *, device="cpu", regressor=None):
+def load(path, *, device="cpu", regressor=None, precision="auto"):
     """A trained model ready to find landmarks on new images: ``landmarks.load(path).detect(images)``.
 
     Args:
@@ -16,6 +16,8 @@ def load(path, *, device="cpu", regressor=None):
         device: where the detector runs (``"cpu"``, ``"cuda"``).
         regressor: optional ``regressor.safetensors`` written by ``landmarks evaluate``, to also
             predict the annotated points (:meth:`~landmarks.inference.LandmarkDetector.detect_points`).
+        precision: ``"auto"`` (bfloat16 autocast where the device computes it natively and fast, as in
+            training; the choice is the detector's ``precision``), ``"32-true"`` or ``"bf16-mixed"``.
 
     Returns:
         A :class:`landmarks.inference.LandmarkDetector`; its ``detect(images)`` gives ``(N, K, 2)``
@@ -24,4 +26,4 @@ def load(path, *, device="cpu", regressor=None):
     """
     from landmarks.inference.detector import load_detector
 
-    return load_detector(path, device=device, regressor=regressor)
+    return load_detector(path, device=device, regressor=regressor, precision=precision)

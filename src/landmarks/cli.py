@@ -113,7 +113,9 @@ def _dataset_splits(args: argparse.Namespace):
 def _detect(args: argparse.Namespace) -> int:
     from landmarks.inference import detect_files, load_detector
 
-    detector = load_detector(args.model, device=args.device, regressor=args.regressor)
+    detector = load_detector(args.model, device=args.device, regressor=args.regressor,
+                             precision=args.precision)
+    print(detector.precision.line(), file=sys.stderr)
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
                            batch_size=args.batch_size, model_name=str(args.model))
     print(f"landmarks of {summary.frames} images and video frames ({summary.files} files): "
@@ -301,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "also write the annotated-style points")
     detect.add_argument("--batch-size", type=int, default=32)
     detect.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    detect.add_argument("--precision", default="auto", choices=["auto", "32-true", "bf16-mixed"],
+                        help="auto (default): bfloat16 autocast where the device computes it natively "
+                             "and fast, as in training; 32-true: float32")
     detect.set_defaults(handler=_detect)
 
     export = commands.add_parser(
@@ -400,8 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "computes", True):
         from landmarks.denormals import flush_denormals
+        from landmarks.hardware.allocator import keep_freed_memory
 
         flush_denormals()  # before torch creates its threads (see landmarks.denormals)
+        keep_freed_memory()  # before the first large allocation (see landmarks.hardware.allocator)
     try:
         status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:

@@ -176,7 +176,9 @@ class TrainerConfig:
     devices: int | str = "auto"
     num_nodes: int = 1
     strategy: str = "auto"  # "ddp" for multi-process data parallel
-    precision: str = "32-true"  # "bf16-mixed", "16-mixed" on GPU
+    # auto: bf16-mixed where the device computes bfloat16 natively and fast, else 32-true
+    # (landmarks.hardware.precision); or explicitly "32-true", "bf16-mixed", "16-mixed" (GPU)
+    precision: str = "auto"
     channels_last: bool = False
     compile: bool = False  # torch.compile the three networks
     log_every: int = 50  # steps between scalar logs

@@ -32,12 +32,25 @@ def resize_spec(trained: TrainedModel) -> ResizeSpec:
     return ResizeSpec(trained.config.model.image_size, data.resize, data.resize_to)
 
 
-def keypoint_function(model: LandmarkModel, device: str | torch.device) -> KeypointFn:
-    """``images (B, 3, S, S) in [0, 1] -> keypoints (B, K, 2) in [-1, 1]`` with the detector alone."""
+def keypoint_function(model: LandmarkModel, device: str | torch.device, *,
+                      autocast_dtype: torch.dtype | None = None, channels_last: bool = False) -> KeypointFn:
+    """``images (B, 3, S, S) in [0, 1] -> keypoints (B, K, 2) in [-1, 1]`` with the detector alone.
+
+    autocast_dtype: run the convolutions under autocast to this dtype (``torch.bfloat16``: what
+    ``trainer.precision: auto`` chooses where it is fast; the soft-argmax stays float32); None: float32.
+    channels_last: the network and its inputs in channels-last memory format.
+    """
+    device = torch.device(device)
     model = model.to(device).eval()
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
 
     def keypoints(images: torch.Tensor) -> torch.Tensor:
-        return model.detect(images.to(device)).keypoints
+        images = images.to(device)
+        if channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            return model.detect(images).keypoints.float()  # (B, K, 2)
 
     return keypoints
 

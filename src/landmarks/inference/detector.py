@@ -26,6 +26,7 @@ from torch import nn
 from landmarks.data.preprocess import ResizeSpec
 from landmarks.errors import LandmarksError, WeightsError
 from landmarks.evaluation.extract import extract_landmarks, keypoint_function, resize_spec
+from landmarks.hardware.precision import AUTO, choose_precision
 from landmarks.inference.image_input import ImageLike, image_list
 from landmarks.models.checkpoint import load_trained_model
 
@@ -44,10 +45,14 @@ class LandmarkDetector:
         device: where batches run (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
         regressor: an optional map from the K learned landmarks to L named points
             (``regressor.safetensors`` written by ``landmarks evaluate``).
+        precision: ``"auto"`` (bfloat16 autocast where the device computes it natively and fast, as
+            ``trainer.precision: auto`` chooses in training: :mod:`landmarks.hardware.precision`),
+            ``"32-true"`` or ``"bf16-mixed"``. :attr:`precision` says what was chosen and why.
     """
 
     def __init__(self, model: nn.Module, spec: ResizeSpec, *, num_landmarks: int,
-                 device: str | torch.device = "cpu", regressor: SavedRegressor | None = None):
+                 device: str | torch.device = "cpu", regressor: SavedRegressor | None = None,
+                 precision: str = AUTO):
         self.device = _check_device(device)
         self.spec = spec
         self.model = model.to(self.device).eval()
@@ -56,7 +61,14 @@ class LandmarkDetector:
         if regressor is not None and regressor.num_landmarks != num_landmarks:
             raise WeightsError(f"the regressor reads K={regressor.num_landmarks} learned landmarks, "
                                f"the model finds K={num_landmarks}")
-        self._keypoints = keypoint_function(self.model, self.device)
+        self.precision = choose_precision(precision, self.device, spec.size)
+        autocast = self.precision.autocast_dtype
+        # Channels-last on a CPU: as fast or faster in every measurement of detect() at 128 px, float32
+        # and bfloat16 (1.0-1.5x; benchmarks/results/train_speed-cpu.md); autocast GPUs want it for
+        # their tensor cores.
+        channels_last = self.device.type == "cpu" or autocast is not None
+        self._keypoints = keypoint_function(self.model, self.device, autocast_dtype=autocast,
+                                            channels_last=channels_last)
 
     @property
     def point_names(self) -> tuple[str, ...]:
@@ -101,9 +113,10 @@ class LandmarkDetector:
 
 
 def load_detector(path: str | Path, *, device: str | torch.device = "cpu",
-                  regressor: str | Path | None = None) -> LandmarkDetector:
+                  regressor: str | Path | None = None, precision: str = AUTO) -> LandmarkDetector:
     """A :class:`LandmarkDetector` from a run folder, a checkpoint, or an export (folder or
-    ``model.safetensors``), with the regressor file ``regressor`` if given."""
+    ``model.safetensors``), with the regressor file ``regressor`` if given, computing in ``precision``
+    (``"auto"``, ``"32-true"``, ``"bf16-mixed"``)."""
     trained = load_trained_model(path)
     saved = None
     if regressor is not None:
@@ -111,7 +124,7 @@ def load_detector(path: str | Path, *, device: str | torch.device = "cpu",
 
         saved = load_regressor(regressor)
     return LandmarkDetector(trained.model, resize_spec(trained), device=device, regressor=saved,
-                            num_landmarks=trained.config.model.num_landmarks)
+                            num_landmarks=trained.config.model.num_landmarks, precision=precision)
 
 
 def _check_device(device: str | torch.device) -> torch.device:

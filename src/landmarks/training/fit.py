@@ -14,6 +14,7 @@ larger ``trainer.max_steps``) and continues from ``checkpoints/last.ckpt`` in th
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -32,6 +33,8 @@ from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
 from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
+from landmarks.hardware.allocator import keep_freed_memory
+from landmarks.hardware.precision import choose_precision, training_device
 from landmarks.installed_fallback import usable_config
 from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
@@ -135,6 +138,21 @@ def start_run(config, run_dir: Path | None) -> Path:
     return run_dir
 
 
+def resolve_precision(config):
+    """``config`` with ``trainer.precision: auto`` replaced by this machine's choice
+    (:mod:`landmarks.hardware.precision`), which the first process prints in one line.
+
+    ``config`` is any config dataclass with ``model.image_size`` and ``trainer`` (the landmark model's
+    or the loss network's); the run folder's ``config.yaml`` keeps ``auto``, so that a run resumed on
+    another machine chooses again.
+    """
+    t = config.trainer
+    choice = choose_precision(t.precision, training_device(t.accelerator), config.model.image_size)
+    if _first_process():
+        print(choice.line(), flush=True)
+    return dataclasses.replace(config, trainer=dataclasses.replace(t, precision=choice.precision))
+
+
 @contextmanager
 def run_dir_visible_to_children(run_dir: Path) -> Iterator[None]:
     """Sets ``LANDMARKS_RUN_DIR`` while training, so that DDP children (which inherit it) write into
@@ -158,6 +176,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     it decides how much of its time budget is left for training); built here if None.
     """
     flush_denormals()  # for API callers, before any torch work here (the command line did it already)
+    keep_freed_memory()  # likewise: before the first large allocation (landmarks.hardware.allocator)
     if resume_from is None:  # a resumed run keeps the model and loss its checkpoints were made with
         config, replaced = usable_config(config)
         for line in replaced:
@@ -167,6 +186,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         data = LandmarkData(config.data, data_image_size(config))
     data.setup("fit")
     run_dir = start_run(config, run_dir)
+    config = resolve_precision(config)
     learner = LandmarkLearner.from_config(config)
     if config.trainer.compile:
         for network in (learner.model.detector, learner.model.encoder, learner.model.generator):

@@ -28,7 +28,7 @@ from landmarks.config_loading import apply_overrides, read_config_dict
 from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.data import LandmarkData
-from landmarks.training.fit import run_dir_visible_to_children, start_run
+from landmarks.training.fit import resolve_precision, run_dir_visible_to_children, start_run
 from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 
 
@@ -77,6 +77,7 @@ def pretrain_lossnet(
     if "image" not in data.train_set[0]:
         raise ConfigError(f"data.source {config.data.source!r} does not give still images to colourise")
     run_dir = start_run(config, run_dir)
+    config = resolve_precision(config)
     learner = ColourisationLearner.from_config(config)
     if config.trainer.compile:
         learner.net.compile()  # in place: checkpoint keys stay the same
