@@ -61,9 +61,14 @@ def test_warping_a_pair_of_one_image_is_the_still_image_pair():
         (["data.source=multi-view"], "image,group CSV"),
         (["data.source=frame-folders", "data.root=x", "data.frame_gap=[5, 3]"], "1 <= min <= max"),
         (["data.source=image-folder", "data.root=x", "data.boxes=b.csv"], "'data.boxes' crops video frames"),
-        (["pairs.warp_video_pairs=true"], "'pairs.warp_video_pairs' warps ready pairs"),
     ],
 )
 def test_config_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):
         load_config(None, overrides)
+
+
+def test_warping_video_pairs_is_allowed_for_still_images():
+    # Still images are always warped: the option concerns ready pairs only, so one config (cpu.yaml)
+    # serves folders of photos and folders of frames alike.
+    assert load_config(None, ["pairs.warp_video_pairs=true"]).pairs.warp_video_pairs

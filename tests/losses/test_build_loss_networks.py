@@ -61,13 +61,13 @@ def test_vgg_layer_names_with_mobilenet_are_rejected():
 def test_override_chain_and_missing_file(monkeypatch):
     # As on a machine without the pip-installed file (where it is installed, it would be used).
     monkeypatch.setattr(installed_weights, "MOBILENET_V2_PACKAGE", "no_such_package_for_landmarks")
-    config = load_config("cpu", ["loss.kind=perceptual", "loss.network=mobilenet_v2"])
+    config = load_config("default", ["loss.kind=perceptual", "loss.network=mobilenet_v2"])
     with pytest.raises(WeightsError, match="mobilenet_v2-b0353104.pth"):
         build_loss(config.loss)
     with pytest.raises(ConfigError, match="set both"):
-        load_config("cpu", ["loss.layers=[input, block1]"])
+        load_config("default", ["loss.layers=[input, block1]"])
     with pytest.raises(ConfigError, match="must be one of"):
-        load_config("cpu", ["loss.network=resnet50"])
+        load_config("default", ["loss.network=resnet50"])
 
 
 def test_config_choices_are_the_built_networks():

@@ -10,7 +10,6 @@ from landmarks.errors import WeightsError
 from landmarks.models import build_model, installed_weights
 from landmarks.models.mobilenet_v2 import MobileNetV2Features, load_torchvision_mobilenet_v2
 from landmarks.models.pretrained_trunk import TAP, PretrainedTrunk
-from tests.models.test_mobilenet_v2 import random_torchvision_state
 
 SMALL = ModelConfig(image_size=32, num_landmarks=5, base_width=8, generator_width=16, generator_min_width=8,
                     heatmap_size=8, detector="mobilenet_v2")
@@ -19,7 +18,8 @@ SMALL = ModelConfig(image_size=32, num_landmarks=5, base_width=8, generator_widt
 @pytest.fixture(scope="module")
 def weights_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("weights") / "mobilenet_v2-random.pth"
-    torch.save(random_torchvision_state(seed=1), path)
+    torch.manual_seed(1)
+    torch.save(MobileNetV2Features(()).state_dict(), path)  # torchvision's keys, random weights
     return path
 
 

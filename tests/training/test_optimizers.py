@@ -31,7 +31,7 @@ def test_paper_settings(training):
     assert module.config.model.gaussian_form == "paper"
 
 
-@pytest.mark.parametrize("config_name", ["default", "released-128", "cpu"])
+@pytest.mark.parametrize("config_name", ["default", "released-128"])
 def test_released_settings(training, config_name):
     module = learner(config_name, training)
     configured = module.configure_optimizers()
@@ -43,6 +43,13 @@ def test_released_settings(training, config_name):
     assert module.plateau is None
     assert module.config.optim.clip_mode == "per-tensor" and module.config.optim.clip == 1.0
     assert module.config.model.gaussian_form == "released"
+
+
+def test_cpu_and_demo_anneal_over_their_budget(training):
+    for name in ("cpu", "demo"):
+        module = learner(name, training, "model.detector=paper")  # no weights file needed
+        assert adam_settings(module.configure_optimizers()["optimizer"])[1] == 1e-2
+        assert module.config.optim.schedule == "anneal" and module.config.optim.lr_floor == 0.1
 
 
 def test_constant_schedule(training):
