@@ -21,6 +21,7 @@ TINY = [
     "data.validation_count=8",
     "data.num_workers=0",
     "loss.kind=l2",
+    "model.detector=paper",  # the demo and cpu configs' ImageNet detector needs a weights file
     "trainer.progress_bar=false",
     "trainer.accelerator=cpu",
     "trainer.devices=1",

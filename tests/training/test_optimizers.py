@@ -47,7 +47,7 @@ def test_released_settings(training, config_name):
 
 def test_cpu_and_demo_anneal_over_their_budget(training):
     for name in ("cpu", "demo"):
-        module = learner(name, training, "model.detector=paper")  # no weights file needed
+        module = learner(name, training)
         assert adam_settings(module.configure_optimizers()["optimizer"])[1] == 1e-2
         assert module.config.optim.schedule == "anneal" and module.config.optim.lr_floor == 0.1
 
