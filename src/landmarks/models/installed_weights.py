@@ -31,6 +31,14 @@ def installed_mobilenet_v2() -> Path | None:
     return None
 
 
+def checked_installed_mobilenet_v2() -> Path | None:
+    """:func:`installed_mobilenet_v2`, its hash checked (:func:`check_torchvision_hash`); None if absent."""
+    path = installed_mobilenet_v2()
+    if path is not None:
+        check_torchvision_hash(path)
+    return path
+
+
 def check_torchvision_hash(path: Path) -> None:
     """torchvision names a file ``<name>-<first 8 hex digits of its sha256>.pth``; check that they match.
 

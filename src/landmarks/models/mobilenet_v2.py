@@ -185,3 +185,14 @@ def load_torchvision_mobilenet_v2(path: str | Path) -> dict[str, torch.Tensor]:
             f"{path}: unexpected keys {unexpected[:5]}: not torchvision's mobilenet_v2 (width 1.0)"
         )
     return checked
+
+
+def pretrained_mobilenet_v2(layers: tuple[str, ...], path: str | Path) -> MobileNetV2Features:
+    """A frozen :class:`MobileNetV2Features` with torchvision's weights from ``path``, batch norm folded.
+
+    Raises:
+        WeightsError: as :func:`load_torchvision_mobilenet_v2`.
+    """
+    model = MobileNetV2Features(layers)
+    model.load_state_dict(load_torchvision_mobilenet_v2(path))
+    return model.fold_batchnorms()

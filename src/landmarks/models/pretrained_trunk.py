@@ -24,12 +24,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from landmarks.errors import WeightsError
-from landmarks.models.installed_weights import (
-    MOBILENET_V2_INSTALL,
-    check_torchvision_hash,
-    installed_mobilenet_v2,
-)
-from landmarks.models.mobilenet_v2 import MobileNetV2Features, load_torchvision_mobilenet_v2
+from landmarks.models.installed_weights import MOBILENET_V2_INSTALL, checked_installed_mobilenet_v2
+from landmarks.models.mobilenet_v2 import MobileNetV2Features, pretrained_mobilenet_v2
 from landmarks.nn.blocks import conv_norm_act
 
 TAP = "block6"  # the last block at stride 8: 32 channels
@@ -70,15 +66,12 @@ class PretrainedTrunk(nn.Module):
             WeightsError: no file given or installed, or a file that is not torchvision's MobileNetV2.
         """
         if path is None:
-            path = installed_mobilenet_v2()
-            if path is None:
-                raise WeightsError(f"model.detector 'mobilenet_v2' starts from ImageNet MobileNetV2 weights, "
-                                   f"which are not installed ({MOBILENET_V2_INSTALL}); or set "
-                                   f"model.detector_weights to mobilenet_v2-b0353104.pth")
-            check_torchvision_hash(path)
-        backbone = MobileNetV2Features((TAP,))
-        backbone.load_state_dict(load_torchvision_mobilenet_v2(path))
-        self.backbone = _truncated(backbone.fold_batchnorms())
+            path = checked_installed_mobilenet_v2()
+        if path is None:
+            raise WeightsError(f"model.detector 'mobilenet_v2' starts from ImageNet MobileNetV2 weights, "
+                               f"which are not installed ({MOBILENET_V2_INSTALL}); or set "
+                               f"model.detector_weights to mobilenet_v2-b0353104.pth")
+        self.backbone = _truncated(pretrained_mobilenet_v2((TAP,), path))
         return self
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
