@@ -181,6 +181,9 @@ class TrainerConfig:
     precision: str = "auto"
     channels_last: bool = False
     compile: bool = False  # torch.compile the three networks
+    # Exponential moving average of the weights (Lightning's EMAWeightAveraging), e.g. 0.999: the
+    # average is what validation, checkpoints and the final model hold; null: the raw weights
+    ema_decay: float | None = None
     log_every: int = 50  # steps between scalar logs
     image_every: int = 500  # steps between image grids in TensorBoard
     val_every: int = 1000  # steps between validations

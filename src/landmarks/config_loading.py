@@ -225,6 +225,9 @@ def validate(config: ExperimentConfig) -> None:
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")
     _validate_photometric(config.pairs.photometric)
+    ema = config.trainer.ema_decay
+    if ema is not None and not 0.0 < ema < 1.0:
+        raise ConfigError(f"'trainer.ema_decay' must be a fraction in (0, 1) or null, got {ema}")
 
 
 def _validate_photometric(photometric) -> None:

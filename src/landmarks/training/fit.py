@@ -41,6 +41,7 @@ from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, Resum
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.health import HealthMonitor
 from landmarks.training.module import LandmarkLearner
+from landmarks.training.weight_average import weight_average_callback
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
 RUN_DIR_ENV = "LANDMARKS_RUN_DIR"
@@ -95,6 +96,8 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
     callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
                  LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep(),
                  HealthMonitor(run_dir / HEALTH_FILE)]
+    if t.ema_decay is not None:
+        callbacks.append(weight_average_callback(t.ema_decay))
     if t.progress_bar:
         # Redrawn every PROGRESS_REFRESH steps, not every step: a small model on a CPU makes 25 steps
         # a second, and redrawing each one cost 2% of the demo's steps.
