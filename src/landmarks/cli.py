@@ -19,8 +19,13 @@ def _fit(args: argparse.Namespace) -> None:
     from landmarks.config_loading import load_config
     from landmarks.datasets import is_dataset, protocol_preprocessing
     from landmarks.training.fit import fit, resolve_resume, resume_config
+    from landmarks.training.init_from import read_init_source
 
     overrides = list(args.overrides)
+    if args.restore_optim and args.init_from is None:
+        raise LandmarksError("--restore-optim goes with --init-from MODEL")
+    if args.init_from is not None and args.resume:
+        raise LandmarksError("give either --init-from (a new run) or --resume (the same run), not both")
     if args.data is not None and not args.resume and is_dataset(args.data):
         # the dataset's protocol preprocessing first, so that the user's own overrides win
         size = load_config(args.config or "default", overrides).model.image_size
@@ -40,7 +45,13 @@ def _fit(args: argparse.Namespace) -> None:
         fit(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_config(args.config or "default", overrides)
-        run_dir = fit(config, run_dir=args.run_dir)
+        source = None
+        if args.init_from is not None:  # read and checked before any run folder is made
+            source = read_init_source(args.init_from, config, restore_optim=args.restore_optim)
+            if args.run_dir is not None and args.run_dir.resolve() in args.init_from.resolve().parents:
+                raise LandmarksError(f"--run-dir {args.run_dir} holds the --init-from model: a fine-tuned "
+                                     f"run gets a new folder")
+        run_dir = fit(config, run_dir=args.run_dir, init_from=source)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
 
 
@@ -88,13 +99,22 @@ def _evaluate(args: argparse.Namespace) -> None:
     if eyes is not None and len(eyes) != 2:
         raise LandmarksError(f"--eyes takes two point indices like 0,1, got {args.eyes}")
     frame = args.frame or (splits.frame if splits is not None else "image")
+    pck_scale = splits.pck_scale if splits is not None else 1.0  # BBC-Pose: the toolkit's half frames
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
-                              ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame)
+                              ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame,
+                              pck_scale=pck_scale)
     # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
     output = args.output or run_dir / "evaluation"
+    # A named dataset is preprocessed by its own protocol, whatever the model was trained on.
+    preprocessing = None
+    if args.dataset is not None:
+        from landmarks.datasets import protocol_preprocessing
+
+        preprocessing = protocol_preprocessing(args.dataset)
     result = evaluate_checkpoint(args.checkpoint, train=train, test=test, val=val, options=options,
-                                 output_dir=output, device=args.device, batch_size=args.batch_size)
+                                 output_dir=output, device=args.device, batch_size=args.batch_size,
+                                 preprocessing=preprocessing)
     print(result.table())
     print(f"results and figures: {output}")
 
@@ -236,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
     fit.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    fit.add_argument("--init-from", type=Path, metavar="MODEL",
+                     help="start a NEW run from this model's weights: a checkpoint, run folder or "
+                          "export folder (fine-tuning; the source is left untouched)")
+    fit.add_argument("--restore-optim", action="store_true",
+                     help="with --init-from a checkpoint or run: also its optimiser state, schedule and "
+                          "step (the released code's AFLW fine-tuning)")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
 
