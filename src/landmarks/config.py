@@ -107,6 +107,9 @@ class LossConfig:
     network_input_size: int | None = None
     mean_momentum: float = 0.01  # released code: m <- m + 0.01 (e - m)
     scale: float = 1000.0  # released code: loss = 1000 * sum_l e_l / m_l
+    # l1, l2 only: "running-mean": scale * e / m like the perceptual loss (steadier with the released
+    # optimiser); "released": the released code's raw scale * e / 255 (Table 2's ablation configs)
+    pixel_scaling: Literal["running-mean", "released"] = "running-mean"
 
 
 @dataclass(frozen=True)

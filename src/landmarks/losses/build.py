@@ -72,7 +72,8 @@ def build_loss(config: LossConfig) -> nn.Module:
         WeightsError: the loss network's weights are missing or do not fit.
     """
     if config.kind in ("l1", "l2"):
-        return PixelLoss(config.kind, momentum=config.mean_momentum, scale=config.scale)
+        return PixelLoss(config.kind, momentum=config.mean_momentum, scale=config.scale,
+                         scaling=config.pixel_scaling)
     if config.kind != "perceptual":
         raise ConfigError(f"loss.kind: unknown {config.kind!r}; expected perceptual, l1 or l2")
     layers, means = resolve_layers(config)
