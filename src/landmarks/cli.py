@@ -22,10 +22,12 @@ def _fit(args: argparse.Namespace) -> None:
     from landmarks.training.init_from import read_init_source
 
     overrides = list(args.overrides)
-    if args.restore_optim and args.init_from is None:
-        raise LandmarksError("--restore-optim goes with --init-from MODEL")
     if args.init_from is not None and args.resume:
         raise LandmarksError("give either --init-from (a new run) or --resume (the same run), not both")
+    if args.init_from is not None:
+        overrides.append(f"trainer.init_from={args.init_from}")
+    if args.restore_optim:
+        overrides.append("trainer.restore_optim=true")
     if args.data is not None and not args.resume and is_dataset(args.data):
         # the dataset's protocol preprocessing first, so that the user's own overrides win
         size = load_config(args.config or "default", overrides).model.image_size
@@ -34,7 +36,8 @@ def _fit(args: argparse.Namespace) -> None:
         overrides.append(f"data.source={args.data}")
     if args.data_root is not None:
         overrides.append(f"data.root={args.data_root}")
-        if args.data is None:
+        # A folder of images, unless the config names a source that reads a folder (celeba-k30, ...)
+        if args.data is None and (args.resume or _configured_source(args.config, overrides) in BUILT_IN):
             overrides.append("data.source=image-folder")
     if args.resume:
         if args.config is not None:
@@ -46,13 +49,23 @@ def _fit(args: argparse.Namespace) -> None:
     else:
         config = load_config(args.config or "default", overrides)
         source = None
-        if args.init_from is not None:  # read and checked before any run folder is made
-            source = read_init_source(args.init_from, config, restore_optim=args.restore_optim)
-            if args.run_dir is not None and args.run_dir.resolve() in args.init_from.resolve().parents:
+        init_from = config.trainer.init_from
+        if init_from is not None:  # read and checked before any run folder is made
+            source = read_init_source(init_from, config, restore_optim=config.trainer.restore_optim)
+            if args.run_dir is not None and args.run_dir.resolve() in Path(init_from).resolve().parents:
                 raise LandmarksError(f"--run-dir {args.run_dir} holds the --init-from model: a fine-tuned "
                                      f"run gets a new folder")
         run_dir = fit(config, run_dir=args.run_dir, init_from=source)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
+
+
+BUILT_IN = ("synthetic-faces", "synthetic-wild-faces", "synthetic-bodies")  # sources without a folder
+
+
+def _configured_source(config: str | None, overrides: list[str]) -> str:
+    from landmarks.config_loading import load_config
+
+    return load_config(config or "default", overrides).data.source
 
 
 def _pretrain_lossnet(args: argparse.Namespace) -> None:
@@ -209,6 +222,12 @@ def _synth_wild_faces(args: argparse.Namespace) -> None:
         csv_path = write_wild_face_videos(args.out, videos=range(videos), frames=frames, **written)
         print(f"  {videos} identity videos of {frames} frames: {csv_path} "
               f"(landmarks fit --data frame-folders --data-root {args.out / 'videos'})")
+
+
+def _configs(args: argparse.Namespace) -> None:
+    from landmarks.config_catalog import config_listing
+
+    print(config_listing())
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -382,6 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the training config whose videos to avoid (default bodies-cpu)")
     synth.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     synth.set_defaults(handler=_synth)
+
+    configs = commands.add_parser(
+        "configs", help="list the shipped configs, one line each (landmarks fit --config NAME)",
+        description="Every config shipped with the package, with what it is for: one per row of the "
+                    "paper's Tables 1 and 2 and per dataset, and the CPU and demo configs "
+                    "(docs/reproduce.md).")
+    configs.set_defaults(handler=_configs, computes=False)
 
     report = commands.add_parser("report", help="collect a run's metrics and figures into one HTML page")
     report.add_argument("run", type=Path, help="run folder")

@@ -189,6 +189,10 @@ class TrainerConfig:
     val_every: int = 1000  # steps between validations
     checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept)
     progress_bar: bool = True
+    # Start from another run's model (fit --init-from): a checkpoint, run folder or export folder; with
+    # restore_optim also its optimiser state, schedule and step (checkpoints only; fine-tuning configs)
+    init_from: str | None = None
+    restore_optim: bool = False
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,9 @@ def validate(config: ExperimentConfig) -> None:
     if config.pairs.control_grid < 2:
         raise ConfigError(f"'pairs.control_grid' must be at least 2, got {config.pairs.control_grid}")
     _validate_photometric(config.pairs.photometric)
+    if config.trainer.restore_optim and not config.trainer.init_from:
+        raise ConfigError("'trainer.restore_optim' continues another run's optimiser: give the run with "
+                          "--init-from RUN (trainer.init_from)")
 
 
 def _validate_photometric(photometric) -> None:
