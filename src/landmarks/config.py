@@ -34,6 +34,10 @@ class ModelConfig:
     # blocks, frozen, under two trainable convs (models/pretrained_trunk.py; not the paper's)
     detector: Literal["paper", "mobilenet_v2"] = "paper"
     detector_weights: str | None = None  # mobilenet_v2: torchvision's file; null: the pip-installed one
+    # "keypoints": the paper's; "dense": Table 2's ablation, a bottleneck_dim code from one fc layer in
+    # place of the keypoints (models/dense_bottleneck.py; num_landmarks is then unused)
+    bottleneck: Literal["keypoints", "dense"] = "keypoints"
+    bottleneck_dim: int = 20  # d of the dense bottleneck (Table 2: 10, 20, 60); even
 
 
 @dataclass(frozen=True)

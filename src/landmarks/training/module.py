@@ -168,7 +168,7 @@ class LandmarkLearner(L.LightningModule):
     def _log_health(self, pair: Pair, keypoints: torch.Tensor) -> None:
         """Log the keypoints' health (:mod:`landmarks.evaluation.health`) and keep it for
         :class:`~landmarks.training.health.HealthMonitor`. ``keypoints``: ``(B, K, 2)`` of the target."""
-        if keypoints.shape[0] < 2:  # no spread over one image
+        if keypoints.shape[0] < 2 or self.config.model.bottleneck == "dense":  # one image; a code, not points
             return
         reference, mapped = self._equivariance_pair(pair, keypoints)
         health = keypoint_health(keypoints, reference, mapped)
