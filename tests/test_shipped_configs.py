@@ -11,7 +11,7 @@ from landmarks.errors import ConfigError
 
 TABLE_1 = [f"celeba-k{k}{loss}" for k in (10, 30, 50) for loss in ("", "-selfsup")] + [
     f"aflw-k{k}{loss}-finetune" for k in (10, 30, 50) for loss in ("", "-sup")] + ["voxceleb"]
-TABLE_2 = ["ablation-l1", "ablation-l2", "celeba-k30-selfsup", "ablation-dense-d10", "ablation-dense-d20",
+TABLE_2 = ["ablation-l1", "ablation-l2", "ablation-l1-adv", "ablation-l2-adv", "celeba-k30-selfsup", "ablation-dense-d10", "ablation-dense-d20",
            "ablation-dense-d60"]
 OTHER_DATASETS = ["bbc-pose-sup", "bbc-pose-selfsup", "h36m", "svhn", "smallnorb"]
 LANDMARK_CONFIGS = [name for name, _ in shipped_configs() if not name.startswith("lossnet")]

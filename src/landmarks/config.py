@@ -114,6 +114,9 @@ class LossConfig:
     # l1, l2 only: "running-mean": scale * e / m like the perceptual loss (steadier with the released
     # optimiser); "released": the released code's raw scale * e / 255 (Table 2's ablation configs)
     pixel_scaling: Literal["running-mean", "released"] = "running-mean"
+    # > 0: add a PatchGAN adversarial term with this constant weight from the first step (Table 2's
+    # "adv." rows; losses/adversarial.py; the paper gives no weight or schedule); 0: none
+    adversarial_weight: float = 0.0
 
 
 @dataclass(frozen=True)

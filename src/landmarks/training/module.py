@@ -17,6 +17,7 @@ from landmarks.evaluation.health import keypoint_health
 from landmarks.geometry.coordinates import full_to_reduced, reduced_to_full
 from landmarks.geometry.tps import TpsParams, tps_transform_points
 from landmarks.losses import build_loss
+from landmarks.losses.adversarial import WithAdversary
 from landmarks.models import ModelOutput, build_model
 from landmarks.nn.batch_norm import batch_norm_statistics_frozen
 from landmarks.training.budget_schedule import BudgetClock, anneal_factor, budget_progress, cosine_factor
@@ -223,10 +224,10 @@ class LandmarkLearner(L.LightningModule):
     # ---------------------------------------------------------------- optimisation
     def configure_optimizers(self) -> dict[str, Any]:
         optim = self.config.optim
-        # Only the three networks train; the loss network is frozen.
+        # Only the three networks (and the adversarial loss's discriminator) train; the loss network is frozen.
         # foreach: one multi-tensor update instead of a loop over the ~40 tensors; torch picks it by
         # itself only on CUDA, and on a CPU it took a quarter off the demo's optimiser step.
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=optim.lr, betas=optim.adam_betas,
+        optimizer = torch.optim.Adam(self.trained_parameters(), lr=optim.lr, betas=optim.adam_betas,
                                      weight_decay=optim.weight_decay, foreach=True)
         if optim.schedule == "constant":
             return {"optimizer": optimizer}
@@ -247,6 +248,11 @@ class LandmarkLearner(L.LightningModule):
         self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=optim.plateau_factor, patience=optim.plateau_patience)
         return {"optimizer": optimizer}
+
+    def trained_parameters(self) -> list[torch.nn.Parameter]:
+        """The three networks' parameters, and the adversarial loss's discriminator's when there is one."""
+        extra = self.loss.trainable_parameters() if isinstance(self.loss, WithAdversary) else []
+        return [*self.model.parameters(), *extra]
 
     def _budget_factor(self) -> float:
         """The cosine or anneal schedule's multiplier of ``optim.lr`` at the budget spent so far."""
@@ -270,7 +276,7 @@ class LandmarkLearner(L.LightningModule):
                                     gradient_clip_algorithm=None) -> None:
         optim = self.config.optim
         if optim.clip_mode == "per-tensor":
-            clip_grad_norm_per_tensor_(self.model.parameters(), optim.clip)
+            clip_grad_norm_per_tensor_(self.trained_parameters(), optim.clip)
         elif optim.clip_mode == "global":
             self.clip_gradients(optimizer, gradient_clip_val=optim.clip, gradient_clip_algorithm="norm")
 
