@@ -11,8 +11,8 @@ from landmarks.errors import ConfigError
 
 TABLE_1 = [f"celeba-k{k}{loss}" for k in (10, 30, 50) for loss in ("", "-selfsup")] + [
     f"aflw-k{k}{loss}-finetune" for k in (10, 30, 50) for loss in ("", "-sup")] + ["voxceleb"]
-TABLE_2 = ["ablation-l1", "ablation-l2", "ablation-l1-adv", "ablation-l2-adv", "celeba-k30-selfsup", "ablation-dense-d10", "ablation-dense-d20",
-           "ablation-dense-d60"]
+TABLE_2 = ["ablation-l1", "ablation-l2", "ablation-l1-adv", "ablation-l2-adv", "celeba-k30-selfsup",
+           "ablation-dense-d10", "ablation-dense-d20", "ablation-dense-d60"]
 OTHER_DATASETS = ["bbc-pose-sup", "bbc-pose-selfsup", "h36m", "svhn", "smallnorb"]
 LANDMARK_CONFIGS = [name for name, _ in shipped_configs() if not name.startswith("lossnet")]
 
@@ -32,7 +32,8 @@ def test_a_config_per_table_row_and_dataset():
     names = set(dict(shipped_configs()))
     assert set(TABLE_1 + TABLE_2 + OTHER_DATASETS) <= names
     k30 = load("celeba-k30-selfsup")
-    assert (k30.model.num_landmarks, k30.loss.network, k30.data.source) == (30, "colorization-vgg16-h5", "celeba")
+    assert (k30.model.num_landmarks, k30.data.source) == (30, "celeba")
+    assert k30.loss.network == "colorization-vgg16-h5"
     assert (k30.data.resize, k30.data.resize_to) == ("stretch-crop", 160)
     assert load("celeba-k10").loss.network == "vgg19"
     assert load("ablation-l2").loss.pixel_scaling == "released"
@@ -59,7 +60,8 @@ def test_each_row_config_trains_two_steps(name, tmp_path):
     """Two steps of each row's settings (K, loss scaling, schedule) at a tiny size on built-in faces."""
     from landmarks.training.fit import fit
 
-    tiny = ["model.image_size=32", "model.base_width=4", "model.generator_width=8", "model.generator_min_width=4",
+    tiny = ["model.image_size=32", "model.base_width=4", "model.generator_width=8",
+            "model.generator_min_width=4",
             "data.source=synthetic-faces", "data.root=null", "data.resize=stretch", "data.resize_to=null",
             "data.batch_size=2", "data.synthetic_count=8", "data.validation_count=2", "data.num_workers=0",
             "loss.kind=l2", "trainer.max_steps=2", "trainer.progress_bar=false", "trainer.accelerator=cpu",

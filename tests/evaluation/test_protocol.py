@@ -130,9 +130,9 @@ def test_pck_scale_measures_thresholds_in_scaled_pixels():
     learned = rng.uniform(0, 100, size=(40, 4, 2))
     annotated = learned[:, :2] * 1.0  # the first two landmarks are the points, exactly
     shifted = annotated + np.array([8.0, 0.0])
-    full = evaluate(learned, shifted, learned, annotated, eye_indices=None, draws=1, sample_sizes=[40], bias=True)
-    half = evaluate(learned, shifted, learned, annotated, eye_indices=None, draws=1, sample_sizes=[40], bias=True,
-                    pck_scale=0.5)
+    protocol = dict(eye_indices=None, draws=1, sample_sizes=[40], bias=True)
+    full = evaluate(learned, shifted, learned, annotated, **protocol)
+    half = evaluate(learned, shifted, learned, annotated, **protocol, pck_scale=0.5)
     assert full.regression.mean_pck == pytest.approx(0.0, abs=1e-9)
     assert half.regression.mean_pck == pytest.approx(1.0)
     assert half.regression.pixel_error == pytest.approx(full.regression.pixel_error)

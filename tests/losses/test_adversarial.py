@@ -8,7 +8,12 @@ import torch
 from landmarks.config import LossConfig
 from landmarks.config_loading import load_config
 from landmarks.losses import PixelLoss, build_loss
-from landmarks.losses.adversarial import PatchDiscriminator, WithAdversary, discriminator_loss, generator_loss
+from landmarks.losses.adversarial import (
+    PatchDiscriminator,
+    WithAdversary,
+    discriminator_loss,
+    generator_loss,
+)
 
 
 def test_patch_logits_shape():
@@ -32,7 +37,8 @@ def test_generator_term_moves_only_the_prediction_and_discriminator_term_only_th
     adversarial = out.total - PixelLoss("l2")(prediction, target).total
     adversarial.backward()
     # The prediction's gradient is the generator term's alone (the discriminator's pass used a detached copy).
-    expected = torch.autograd.grad(generator_loss(_frozen_call(loss.discriminator, prediction)), prediction)[0]
+    generator_term = generator_loss(_frozen_call(loss.discriminator, prediction))
+    expected = torch.autograd.grad(generator_term, prediction)[0]
     torch.testing.assert_close(prediction.grad, expected)
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in loss.discriminator.parameters())
 
@@ -47,7 +53,8 @@ def _frozen_call(discriminator, images):
 def test_config_builds_it_and_the_learner_optimises_the_discriminator():
     from landmarks.training.module import LandmarkLearner
 
-    tiny = ["model.image_size=32", "model.base_width=4", "model.generator_width=8", "model.generator_min_width=4",
+    tiny = ["model.image_size=32", "model.base_width=4", "model.generator_width=8",
+            "model.generator_min_width=4",
             "data.source=synthetic-faces", "data.root=null", "data.resize=stretch", "data.resize_to=null"]
     assert not isinstance(build_loss(LossConfig(kind="l2")), WithAdversary)
     config = load_config("ablation-l2-adv", tiny)

@@ -25,8 +25,8 @@ def test_shapes_and_the_code_round_trip():
 
 
 def test_every_parameter_gets_a_gradient_and_the_target_reaches_the_output_only_through_d_numbers():
-    config = ModelConfig(image_size=32, heatmap_size=8, base_width=4, generator_width=8, generator_min_width=4,
-                         bottleneck="dense", bottleneck_dim=4)
+    config = ModelConfig(image_size=32, heatmap_size=8, base_width=4, generator_width=8,
+                         generator_min_width=4, bottleneck="dense", bottleneck_dim=4)
     model = build_model(config)
     source, target = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     output = model(source, target)

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from PIL import Image
 
 from landmarks.data.images import load_image
-from typing import TYPE_CHECKING
-
 from landmarks.data.preprocess import PixelTransform, ResizeSpec, fit_to_model, model_transform
 from landmarks.errors import ConfigError, WeightsError
 from landmarks.evaluation.annotations import AnnotationSet

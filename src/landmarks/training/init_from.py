@@ -56,7 +56,8 @@ class InitSource:
 
     def record(self) -> dict:
         """What ``RUN/init_from.yaml`` holds."""
-        return {"source": str(self.path), "checkpoint": None if self.checkpoint is None else str(self.checkpoint),
+        checkpoint = None if self.checkpoint is None else str(self.checkpoint)
+        return {"source": str(self.path), "checkpoint": checkpoint,
                 "weights": True, "optimizer": self.checkpoint is not None,
                 "step": self.step if self.checkpoint is not None else 0, "source_step": self.step}
 
@@ -106,8 +107,9 @@ def _check_same_training_state(path: Path, source: ExperimentConfig, config: Exp
 
 
 def _differences(source, config, prefix: str) -> str:
-    return "; ".join(f"{prefix}.{f.name}: {getattr(source, f.name)!r} there, {getattr(config, f.name)!r} here"
-                     for f in dataclasses.fields(source) if getattr(source, f.name) != getattr(config, f.name))
+    names = [f.name for f in dataclasses.fields(source) if getattr(source, f.name) != getattr(config, f.name)]
+    return "; ".join(f"{prefix}.{n}: {getattr(source, n)!r} there, {getattr(config, n)!r} here"
+                     for n in names)
 
 
 def write_record(source: InitSource, run_dir: Path) -> Path:

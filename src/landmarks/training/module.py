@@ -224,7 +224,8 @@ class LandmarkLearner(L.LightningModule):
     # ---------------------------------------------------------------- optimisation
     def configure_optimizers(self) -> dict[str, Any]:
         optim = self.config.optim
-        # Only the three networks (and the adversarial loss's discriminator) train; the loss network is frozen.
+        # Only the three networks (and an adversarial loss's discriminator) train; the loss network is
+        # frozen.
         # foreach: one multi-tensor update instead of a loop over the ~40 tensors; torch picks it by
         # itself only on CUDA, and on a CPU it took a quarter off the demo's optimiser step.
         optimizer = torch.optim.Adam(self.trained_parameters(), lr=optim.lr, betas=optim.adam_betas,
