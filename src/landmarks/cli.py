@@ -36,8 +36,7 @@ def _fit(args: argparse.Namespace) -> None:
         overrides.append(f"data.source={args.data}")
     if args.data_root is not None:
         overrides.append(f"data.root={args.data_root}")
-        # A folder of images, unless the config names a source that reads a folder (celeba-k30, ...)
-        if args.data is None and (args.resume or _configured_source(args.config, overrides) in BUILT_IN):
+        if args.data is None:
             overrides.append("data.source=image-folder")
     if args.resume:
         if args.config is not None:
@@ -57,15 +56,6 @@ def _fit(args: argparse.Namespace) -> None:
                                      f"run gets a new folder")
         run_dir = fit(config, run_dir=args.run_dir, init_from=source)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
-
-
-BUILT_IN = ("synthetic-faces", "synthetic-wild-faces", "synthetic-bodies")  # sources without a folder
-
-
-def _configured_source(config: str | None, overrides: list[str]) -> str:
-    from landmarks.config_loading import load_config
-
-    return load_config(config or "default", overrides).data.source
 
 
 def _pretrain_lossnet(args: argparse.Namespace) -> None:
