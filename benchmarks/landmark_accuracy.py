@@ -84,6 +84,17 @@ VARIANTS: dict[str, tuple[list[str], str | None]] = {
         ["loss.kind=perceptual", "loss.network=vgg16", *EARLY_VGG, "loss.random_weights=true"],
         None,
     ),
+    # Table 2 at the demo's scale (docs/reproduce.md): the keypoint bottleneck (the demo's K) against the
+    # fully-connected one of d = 10, 20, 60, all with the early-MobileNet perceptual loss; and that loss
+    # against the released-scaled pixel losses, with and without the adversarial term.
+    **{f"table2-dense-d{d}": (["loss.kind=perceptual", "loss.network=mobilenet_v2", *EARLY_MOBILENET,
+                                "model.detector=paper", "model.bottleneck=dense",
+                                f"model.bottleneck_dim={d}"], "mobilenet") for d in (10, 20, 60)},
+    "table2-keypoints": (["loss.kind=perceptual", "loss.network=mobilenet_v2", *EARLY_MOBILENET,
+                          "model.detector=paper"], "mobilenet"),
+    **{f"table2-{kind}{adv}": ([f"loss.kind={kind}", "loss.pixel_scaling=released", "model.detector=paper",
+                                *(["loss.adversarial_weight=10"] if adv else [])], None)
+       for kind in ("l1", "l2") for adv in ("", "-adv")},
 }
 
 

@@ -19,8 +19,15 @@ def _fit(args: argparse.Namespace) -> None:
     from landmarks.config_loading import load_config
     from landmarks.datasets import is_dataset, protocol_preprocessing
     from landmarks.training.fit import fit, resolve_resume, resume_config
+    from landmarks.training.init_from import read_init_source
 
     overrides = list(args.overrides)
+    if args.init_from is not None and args.resume:
+        raise LandmarksError("give either --init-from (a new run) or --resume (the same run), not both")
+    if args.init_from is not None:
+        overrides.append(f"trainer.init_from={args.init_from}")
+    if args.restore_optim:
+        overrides.append("trainer.restore_optim=true")
     if args.data is not None and not args.resume and is_dataset(args.data):
         # the dataset's protocol preprocessing first, so that the user's own overrides win
         size = load_config(args.config or "default", overrides).model.image_size
@@ -40,7 +47,14 @@ def _fit(args: argparse.Namespace) -> None:
         fit(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_config(args.config or "default", overrides)
-        run_dir = fit(config, run_dir=args.run_dir)
+        source = None
+        init_from = config.trainer.init_from
+        if init_from is not None:  # read and checked before any run folder is made
+            source = read_init_source(init_from, config, restore_optim=config.trainer.restore_optim)
+            if args.run_dir is not None and args.run_dir.resolve() in Path(init_from).resolve().parents:
+                raise LandmarksError(f"--run-dir {args.run_dir} holds the --init-from model: a fine-tuned "
+                                     f"run gets a new folder")
+        run_dir = fit(config, run_dir=args.run_dir, init_from=source)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
 
 
@@ -88,13 +102,22 @@ def _evaluate(args: argparse.Namespace) -> None:
     if eyes is not None and len(eyes) != 2:
         raise LandmarksError(f"--eyes takes two point indices like 0,1, got {args.eyes}")
     frame = args.frame or (splits.frame if splits is not None else "image")
+    pck_scale = splits.pck_scale if splits is not None else 1.0  # BBC-Pose: the toolkit's half frames
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
-                              ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame)
+                              ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame,
+                              pck_scale=pck_scale)
     # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
     output = args.output or run_dir / "evaluation"
+    # A named dataset is preprocessed by its own protocol, whatever the model was trained on.
+    preprocessing = None
+    if args.dataset is not None:
+        from landmarks.datasets import protocol_preprocessing
+
+        preprocessing = protocol_preprocessing(args.dataset)
     result = evaluate_checkpoint(args.checkpoint, train=train, test=test, val=val, options=options,
-                                 output_dir=output, device=args.device, batch_size=args.batch_size)
+                                 output_dir=output, device=args.device, batch_size=args.batch_size,
+                                 preprocessing=preprocessing)
     print(result.table())
     print(f"results and figures: {output}")
 
@@ -191,6 +214,12 @@ def _synth_wild_faces(args: argparse.Namespace) -> None:
               f"(landmarks fit --data frame-folders --data-root {args.out / 'videos'})")
 
 
+def _configs(args: argparse.Namespace) -> None:
+    from landmarks.config_catalog import config_listing
+
+    print(config_listing())
+
+
 def _report(args: argparse.Namespace) -> None:
     from landmarks.report import build_report, check_report_images, collect_run_sections
 
@@ -236,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
     fit.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    fit.add_argument("--init-from", type=Path, metavar="MODEL",
+                     help="start a NEW run from this model's weights: a checkpoint, run folder or "
+                          "export folder (fine-tuning; the source is left untouched)")
+    fit.add_argument("--restore-optim", action="store_true",
+                     help="with --init-from a checkpoint or run: also its optimiser state, schedule and "
+                          "step (the released code's AFLW fine-tuning)")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
 
@@ -356,6 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the training config whose videos to avoid (default bodies-cpu)")
     synth.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     synth.set_defaults(handler=_synth)
+
+    configs = commands.add_parser(
+        "configs", help="list the shipped configs, one line each (landmarks fit --config NAME)",
+        description="Every config shipped with the package, with what it is for: one per row of the "
+                    "paper's Tables 1 and 2 and per dataset, and the CPU and demo configs "
+                    "(docs/reproduce.md).")
+    configs.set_defaults(handler=_configs, computes=False)
 
     report = commands.add_parser("report", help="collect a run's metrics and figures into one HTML page")
     report.add_argument("run", type=Path, help="run folder")

@@ -34,6 +34,10 @@ class ModelConfig:
     # blocks, frozen, under two trainable convs (models/pretrained_trunk.py; not the paper's)
     detector: Literal["paper", "mobilenet_v2"] = "paper"
     detector_weights: str | None = None  # mobilenet_v2: torchvision's file; null: the pip-installed one
+    # "keypoints": the paper's; "dense": Table 2's ablation, a bottleneck_dim code from one fc layer in
+    # place of the keypoints (models/dense_bottleneck.py; num_landmarks is then unused)
+    bottleneck: Literal["keypoints", "dense"] = "keypoints"
+    bottleneck_dim: int = 20  # d of the dense bottleneck (Table 2: 10, 20, 60); even
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,12 @@ class LossConfig:
     network_input_size: int | None = None
     mean_momentum: float = 0.01  # released code: m <- m + 0.01 (e - m)
     scale: float = 1000.0  # released code: loss = 1000 * sum_l e_l / m_l
+    # l1, l2 only: "running-mean": scale * e / m like the perceptual loss (steadier with the released
+    # optimiser); "released": the released code's raw scale * e / 255 (Table 2's ablation configs)
+    pixel_scaling: Literal["running-mean", "released"] = "running-mean"
+    # > 0: add a PatchGAN adversarial term with this constant weight from the first step (Table 2's
+    # "adv." rows; losses/adversarial.py; the paper gives no weight or schedule); 0: none
+    adversarial_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,10 @@ class TrainerConfig:
     val_every: int = 1000  # steps between validations
     checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept)
     progress_bar: bool = True
+    # Start from another run's model (fit --init-from): a checkpoint, run folder or export folder; with
+    # restore_optim also its optimiser state, schedule and step (checkpoints only; fine-tuning configs)
+    init_from: str | None = None
+    restore_optim: bool = False
 
 
 @dataclass(frozen=True)

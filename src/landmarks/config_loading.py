@@ -192,6 +192,11 @@ def validate(config: ExperimentConfig) -> None:
     for key in ("num_landmarks", "base_width", "generator_width", "generator_min_width"):
         if getattr(model, key) < 1:
             raise ConfigError(f"'model.{key}' must be at least 1, got {getattr(model, key)}")
+    if model.bottleneck == "dense" and (model.bottleneck_dim < 2 or model.bottleneck_dim % 2):
+        raise ConfigError(f"'model.bottleneck_dim' must be even and at least 2, got {model.bottleneck_dim}")
+    if model.bottleneck == "dense" and model.detector != "paper":
+        raise ConfigError("'model.bottleneck: dense' builds on the paper's detector trunk: set "
+                          "model.detector=paper")
     if model.gaussian_sigma <= 0:
         raise ConfigError(f"'model.gaussian_sigma' must be positive, got {model.gaussian_sigma}")
     # loss.layers null: "input" and the loss network's five standard layers (landmarks.losses.build)
@@ -228,6 +233,9 @@ def validate(config: ExperimentConfig) -> None:
     ema = config.trainer.ema_decay
     if ema is not None and not 0.0 < ema < 1.0:
         raise ConfigError(f"'trainer.ema_decay' must be a fraction in (0, 1) or null, got {ema}")
+    if config.trainer.restore_optim and not config.trainer.init_from:
+        raise ConfigError("'trainer.restore_optim' continues another run's optimiser: give the run with "
+                          "--init-from RUN (trainer.init_from)")
 
 
 def _validate_photometric(photometric) -> None:

@@ -84,3 +84,22 @@ def test_a_missing_frame_is_named(bbc_root):
     (bbc_root / "17" / "2.jpg").unlink()
     with pytest.raises(DataError, match="17/2.jpg"):
         open_dataset("bbc-pose", bbc_root).evaluation_splits()
+
+
+def test_pck_at_6_is_6_pixels_of_the_toolkits_half_resolution_frames(bbc_root):
+    """The official evaluation halves predictions and ground truth, (p - 1) / 2 + 1, then tests 6 px:
+    a joint 10 frame pixels off (5 toolkit pixels) is correct, one 14 off (7) is not."""
+    from landmarks.evaluation.scores import score_predictions
+
+    splits = open_dataset("bbc-pose", bbc_root).evaluation_splits()
+    assert splits.pck_scale == 0.5
+    truth = splits.test.points  # (M, 7, 2)
+    one_based = truth + 1
+    for offset, correct in ((10.0, 1.0), (14.0, 0.0)):
+        predicted = truth + np.array([offset, 0.0])
+        halved = ((predicted + 1 - 1) / 2 + 1, (one_based - 1) / 2 + 1)  # the toolkit's arithmetic
+        assert np.linalg.norm(halved[0] - halved[1], axis=-1).max() == offset / 2
+        scores = score_predictions("regression", predicted, truth, reference_indices=None, pck_distance=6.0,
+                                   pck_distances=np.array([6.0]), pck_scale=splits.pck_scale)
+        assert scores.mean_pck == correct
+        assert scores.pixel_error == offset  # pixel errors stay in the frames' own pixels

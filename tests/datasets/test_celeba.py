@@ -163,3 +163,10 @@ def test_mafl_names_must_be_celeba_images(celeba_root):
     (celeba_root / "MAFL/testing.txt").write_text("999999.jpg\n")
     with pytest.raises(DataError, match="999999.jpg"):
         open_dataset("celeba", celeba_root).evaluation_splits()
+
+
+def test_the_authors_img_align_celeba_hq_folder_is_accepted(celeba_root):
+    (celeba_root / "Img" / "img_align_celeba").rename(celeba_root / "Img" / "img_align_celeba_hq")
+    splits = open_dataset("celeba", celeba_root).evaluation_splits()
+    assert splits.test.root == celeba_root / "Img" / "img_align_celeba_hq"
+    assert len(splits.test) == len(MAFL_TEST)

@@ -142,3 +142,50 @@ def test_frame_flag_matches_the_api_and_unknown_frame_is_refused(run_dir, datase
 
     with pytest.raises(ConfigError, match="model-input"):
         ProtocolOptions(frame="crop")
+
+
+def test_evaluation_images_get_the_evaluation_sets_preprocessing(run_dir, dataset, monkeypatch):
+    """A model trained on stretched images, scored on a set whose protocol crops (CelebA's 160 -> 128):
+    its landmarks are found on the crop, not on the run's stretch (released code: per evaluation set)."""
+    import landmarks.evaluation.evaluate_model as evaluate_model
+    from landmarks.data.preprocess import ResizeSpec
+    from landmarks.datasets.adapter import Preprocessing
+
+    specs = []
+    extract = evaluate_model.extract_landmarks
+    monkeypatch.setattr(evaluate_model, "extract_landmarks",
+                        lambda fn, paths, spec, **kw: (specs.append(spec), extract(fn, paths, spec, **kw))[1])
+    train = read_annotations(dataset / "train.csv", dataset)
+    test = read_annotations(dataset / "test.csv", dataset)
+    options = ProtocolOptions(draws=1)
+    own = evaluate_checkpoint(run_dir, train=train, test=test, options=options)
+    assert set(specs) == {ResizeSpec(32, "stretch", None)}  # the run's own (CSV sets)
+    specs.clear()
+    cropped = evaluate_checkpoint(run_dir, train=train, test=test, options=options,
+                                  preprocessing=Preprocessing("stretch-crop", crop_share=0.8))
+    assert set(specs) == {ResizeSpec(32, "stretch-crop", 40)}  # 32 / 0.8, every split and baseline
+    assert own.settings["resize"] == ["stretch", None]
+    assert cropped.settings["resize"] == ["stretch-crop", 40]
+
+
+def test_evaluate_dataset_passes_the_datasets_preprocessing(run_dir, dataset, tmp_path, monkeypatch):
+    """`evaluate --dataset celeba` preprocesses with CelebA's protocol, bbc-pose PCKs at half scale."""
+    import landmarks.cli
+    import landmarks.evaluation.evaluate_model as evaluate_model
+    from landmarks.datasets import protocol_preprocessing
+    from landmarks.datasets.adapter import EvaluationSplits
+
+    train = read_annotations(dataset / "train.csv", dataset)
+    test = read_annotations(dataset / "test.csv", dataset)
+    seen = {}
+    monkeypatch.setattr(landmarks.cli, "_dataset_splits",
+                        lambda args: EvaluationSplits(train, None, test, pck_scale=0.5))
+
+    def capture(checkpoint, **kwargs):
+        seen.update(kwargs)
+        raise landmarks.cli.LandmarksError("captured")
+
+    monkeypatch.setattr(evaluate_model, "evaluate_checkpoint", capture)
+    assert main(["evaluate", str(run_dir), "--dataset", "celeba", "--output", str(tmp_path / "o")]) == 2
+    assert seen["preprocessing"] == protocol_preprocessing("celeba")
+    assert seen["options"].pck_scale == 0.5

@@ -118,3 +118,22 @@ def test_result_is_json_safe_and_saved(splits, tmp_path):
         "matched_landmarks.png",
     }
     assert all(path.stat().st_size > 1000 for path in written)
+
+
+def test_pck_scale_measures_thresholds_in_scaled_pixels():
+    """evaluate(pck_scale=0.5): points 8 px off are within 6 px of half-size images, not of full-size."""
+    import numpy as np
+
+    from landmarks.evaluation.protocol import evaluate
+
+    rng = np.random.default_rng(0)
+    learned = rng.uniform(0, 100, size=(40, 4, 2))
+    annotated = learned[:, :2] * 1.0  # the first two landmarks are the points, exactly
+    shifted = annotated + np.array([8.0, 0.0])
+    protocol = dict(eye_indices=None, draws=1, sample_sizes=[40], bias=True)
+    full = evaluate(learned, shifted, learned, annotated, **protocol)
+    half = evaluate(learned, shifted, learned, annotated, **protocol, pck_scale=0.5)
+    assert full.regression.mean_pck == pytest.approx(0.0, abs=1e-9)
+    assert half.regression.mean_pck == pytest.approx(1.0)
+    assert half.regression.pixel_error == pytest.approx(full.regression.pixel_error)
+    assert half.settings["pck_scale"] == 0.5

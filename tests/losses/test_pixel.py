@@ -68,3 +68,23 @@ def test_bad_arguments_raise():
         PixelLoss("l3")
     with pytest.raises(ValueError, match="one shape"):
         PixelLoss("l1")(torch.rand(1, 3, 4, 4), torch.rand(1, 3, 2, 2))
+
+
+def test_released_scaling_is_the_raw_error_over_255_whatever_the_running_mean():
+    prediction, target = torch.zeros(1, 3, 2, 2), torch.full((1, 3, 2, 2), 0.5)
+    loss = PixelLoss("l2", scaling="released", initial_mean=7.0).train()
+    for _ in range(3):  # the running mean moves; the released loss does not depend on it
+        out = loss(prediction, target)
+        error = 255**2 * 0.25
+        assert out.per_layer["input"].item() == pytest.approx(error)
+        assert out.total.item() == pytest.approx(1000 * error / 255)
+    with pytest.raises(ValueError, match="scaling"):
+        PixelLoss("l1", scaling="raw")
+
+
+def test_loss_pixel_scaling_reaches_the_loss():
+    from landmarks.config import LossConfig
+    from landmarks.losses import build_loss
+
+    assert build_loss(LossConfig(kind="l1", pixel_scaling="released")).scaling == "released"
+    assert build_loss(LossConfig(kind="l1")).scaling == "running-mean"

@@ -71,7 +71,8 @@ LR = 1e-12
 
 
 def test_plateau_schedule_steps_after_every_validation(tmp_path, training, monkeypatch):
-    """One plateau step per validation, with its loss, also when an epoch is shorter than val_every.
+    """One plateau step per validation, with its raw validation error (val/error, not the normalised
+    val/loss), also when an epoch is shorter than val_every.
 
     A learning rate of 1e-12 and frozen batch-norm statistics keep the validation loss flat, so that
     the schedule must lower the rate at the second and third validations.
@@ -94,9 +95,10 @@ def test_plateau_schedule_steps_after_every_validation(tmp_path, training, monke
         "trainer.val_every=3",
         "trainer.max_steps=9",  # 2 steps per epoch
     )
-    validations = [value for _, value in training.scalars(run, "val/loss")]
+    validations = [value for _, value in training.scalars(run, "val/error")]
     assert len(validations) == 3
     assert seen == pytest.approx(validations)
+    assert seen != pytest.approx([value for _, value in training.scalars(run, "val/loss")])
     checkpoint = training.checkpoint(run / "checkpoints" / "last.ckpt")
     assert checkpoint["plateau_scheduler_state"]["last_epoch"] == 3  # saved for resuming
     # The run's learning rate is what the same schedule gives for these validation losses.
@@ -109,3 +111,23 @@ def test_plateau_schedule_steps_after_every_validation(tmp_path, training, monke
         replay.get_last_lr()[0]
     )
     assert load_trained_model(run).step == 9  # still a plain weights-only checkpoint
+
+
+def test_plateau_metric_falls_as_the_reconstruction_improves(training):
+    """The watched error measures the reconstruction on fixed weights; the normalised loss does not.
+
+    After many steps of equally good reconstructions the running means have followed the errors, and
+    the normalised loss is back at its starting value although the error fell tenfold; the
+    reference error fell tenfold too (the old plateau schedule watched the normalised loss).
+    """
+    loss = learner("default", training).loss
+    target = torch.rand(2, 3, 32, 32)
+    bad, good = target + 0.2, target + 0.2 / 10**0.5  # squared error 10x smaller
+    loss.train()
+    first = loss(bad, target)
+    loss.running_means.copy_(torch.tensor([first.per_layer["input"].item()]))  # means tracked the bad
+    before = loss(bad, target)
+    for _ in range(2000):  # the running mean follows the better errors down
+        after = loss(good, target)
+    assert after.total.item() == pytest.approx(before.total.item(), rel=1e-3)
+    assert after.reference_error.item() == pytest.approx(before.reference_error.item() / 10, rel=1e-3)

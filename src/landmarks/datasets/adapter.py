@@ -39,6 +39,8 @@ class EvaluationSplits:
             pixel errors and PCK (bodies).
         frame: where the protocol measures errors: ``"image"`` (each image's pixels) or ``"model-input"``
             (the model input's, after resize and crop: MAFL and AFLW, errors in the 128 x 128 crop).
+        pck_scale: PCK thresholds are pixels of the images scaled by this (BBC-Pose: 0.5, the official
+            toolkit's halved frames); 1 for the images as they are.
     """
 
     train: AnnotationSet
@@ -46,6 +48,7 @@ class EvaluationSplits:
     test: AnnotationSet
     eye_indices: tuple[int, int] | None = (0, 1)
     frame: str = "image"
+    pck_scale: float = 1.0
 
 
 @dataclass(frozen=True)

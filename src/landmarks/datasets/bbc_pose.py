@@ -11,7 +11,8 @@ Splits (REFERENCE sec. 5): videos 1-10 train, 11-15 validation, 16-20 test. Eval
 is fitted on the annotated frames of the training videos (``train_joints``), validated on videos
 11-15 and tested on videos 16-20, using each video's manual ground truth (``test_*``) where it has
 one, else ``train_*``. Joints are in pixels of the frames as distributed; accuracy is PCK (no
-inter-ocular normalisation). Training pairs: two frames of one training video (any gap), the whole
+inter-ocular normalisation) at 6 pixels of the official toolkit's half-resolution frames
+(``TOOLKIT_PCK_SCALE``). Training pairs: two frames of one training video (any gap), the whole
 frame resized to the model size (the paper gives no crop for BBC-Pose).
 """
 
@@ -47,6 +48,9 @@ JOINT_NAMES = (
     "left_shoulder",
 )  # the toolkit's order
 MATLAB_ORIGIN = 1.0  # the toolkit's joints are 1-based (MATLAB) pixel coordinates
+# The official evaluation halves predictions and ground truth, (p - 1) / 2 + 1, before its 6-pixel test:
+# PCK@6 is 6 pixels of half-resolution frames, 12 of the frames as distributed.
+TOOLKIT_PCK_SCALE = 0.5
 
 
 def find_annotation_file(root: Path) -> Path:
@@ -142,7 +146,8 @@ class BBCPose:
 
     def evaluation_splits(self) -> EvaluationSplits:
         train = self._annotations("train", ground_truth=False)
-        return EvaluationSplits(train, self._annotations("val"), self._annotations("test"), eye_indices=None)
+        return EvaluationSplits(train, self._annotations("val"), self._annotations("test"), eye_indices=None,
+                                pck_scale=TOOLKIT_PCK_SCALE)
 
     def _annotations(self, split: str, ground_truth: bool = True) -> AnnotationSet:
         paths, points = [], []

@@ -2,7 +2,8 @@
 
 Layout (as distributed; the MAFL lists placed in ``MAFL/`` as the released code expects)::
 
-    ROOT/Img/img_align_celeba/000001.jpg ...       202,599 aligned 178x218 JPEGs
+    ROOT/Img/img_align_celeba/000001.jpg ...       202,599 aligned 178x218 JPEGs (or the authors'
+                                                   release's Img/img_align_celeba_hq, same names)
     ROOT/Anno/list_landmarks_align_celeba.txt      count line, header line, then name and 5 (x, y)
     ROOT/Eval/list_eval_partition.txt              name and 0 (train) / 1 (val) / 2 (test)
     ROOT/MAFL/training.txt                         19,000 names
@@ -44,6 +45,9 @@ from landmarks.errors import DataError
 from landmarks.evaluation.annotations import AnnotationSet
 
 IMAGES = "Img/img_align_celeba"
+# The authors' own release of the data (the released code's download) names the same aligned images,
+# saved at a higher JPEG quality, Img/img_align_celeba_hq; used when the CUHK folder is absent.
+IMAGES_HQ = "Img/img_align_celeba_hq"
 LANDMARKS = "Anno/list_landmarks_align_celeba.txt"
 PARTITION = "Eval/list_eval_partition.txt"
 MAFL_TRAIN = "MAFL/training.txt"
@@ -109,7 +113,9 @@ class CelebA:
         self.root = Path(root)
         self.name = "celeba-released" if released_split else "celeba"
         self.released_split = released_split
-        self.image_dir = expect_folder(self.root, IMAGES, "CelebA")
+        hq = self.root / IMAGES_HQ
+        self.image_dir = hq if hq.is_dir() and not (self.root / IMAGES).is_dir() else expect_folder(
+            self.root, IMAGES, "CelebA")
         self._landmarks_file = expect_file(self.root, LANDMARKS, "CelebA")
         self._mafl_files = (
             expect_file(self.root, MAFL_TRAIN, "MAFL"),

@@ -5,7 +5,9 @@ This is the Python API behind ``landmarks evaluate``::
     from landmarks.evaluation.evaluate_model import evaluate_checkpoint
     result = evaluate_checkpoint("runs/cpu-.../checkpoints/last.ckpt", train=train_set, test=test_set)
 
-Images are brought to the model's input exactly as in training (the run's ``data.resize`` settings)
+Images are brought to the model's input by the evaluation set's own protocol when it has one (a named
+dataset's preprocessing: CelebA's 160 -> 128 crop, AFLW's straight resize, whatever the model was
+trained on, as the released code does), else as in training (the run's ``data.resize`` settings),
 and the learned landmarks mapped back to each image's own pixels before regression. With
 ``ProtocolOptions(frame="model-input")`` the learned and annotated points are instead both taken to the
 pixels of the ``S x S`` model input (after the resize and crop), and the regression fitted and scored
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -37,6 +40,9 @@ from landmarks.models.checkpoint import TrainedModel, load_trained_model
 from landmarks.models.landmark_model import LandmarkModel, build_model
 from landmarks.viz.selection import evenly_spaced
 
+if TYPE_CHECKING:
+    from landmarks.datasets.adapter import Preprocessing
+
 FIGURE_IMAGES = 16  # test images shown in regressed_points.png, spread over the test set
 FRAMES = ("image", "model-input")  # where points are regressed and errors measured
 UNTRAINED_SEED = 0  # the untrained-detector baseline is reproducible
@@ -53,6 +59,7 @@ class ProtocolOptions:
     draws: int = 10
     seed: int = 0
     frame: str = "image"  # one of FRAMES: each image's own pixels, or the model input's (the paper's faces)
+    pck_scale: float = 1.0  # PCK thresholds in pixels of images scaled by this (BBC-Pose: 0.5)
 
     def __post_init__(self):
         if self.frame not in FRAMES:
@@ -79,14 +86,21 @@ def evaluate_checkpoint(
     output_dir: str | Path | None = None,
     device: str = "cpu",
     batch_size: int = 32,
+    preprocessing: Preprocessing | None = None,
 ) -> EvaluationResult:
     """Regress annotated points from a checkpoint's learned landmarks and report the paper's metrics.
+
+    ``preprocessing``: how the evaluation set's protocol brings its images to the model's input (a named
+    dataset's, :func:`landmarks.datasets.protocol_preprocessing`); None: the run's own training settings.
+    NOTE(released): the released code preprocesses per evaluation data set, so a model trained on
+    VoxCeleb and scored on MAFL sees MAFL's crop.
 
     Also reports the same regression from an untrained detector and the mean-training-shape baseline.
     When ``output_dir`` is given, writes ``metrics.json``, ``metrics.txt`` and the figures there.
     """
     trained = load_trained_model(checkpoint)
-    spec = resize_spec(trained)
+    size = trained.config.model.image_size
+    spec = resize_spec(trained) if preprocessing is None else preprocessing.spec(size)
     splits = [s for s in (train, test, val) if s is not None]
 
     def landmarks_of(model: LandmarkModel) -> list[np.ndarray]:
@@ -107,7 +121,8 @@ def evaluate_checkpoint(
         learned[0], annotated[0], learned[1], annotated[1],
         val_learned=learned[2] if val is not None else None,
         val_annotated=annotated[2] if val is not None else None,
-        eye_indices=options.eye_indices, pck_distance=options.pck_distance, bias=options.bias,
+        eye_indices=options.eye_indices, pck_distance=options.pck_distance, pck_scale=options.pck_scale,
+        bias=options.bias,
         ridge=options.ridge, draws=options.draws, seed=options.seed,
         baseline_learned=(untrained[0], untrained[1]),
         baseline_val_learned=untrained[2] if val is not None else None,
@@ -115,7 +130,8 @@ def evaluate_checkpoint(
     )
     result.settings.update({"checkpoint": str(checkpoint), "checkpoint_step": trained.step,
                             "num_landmarks": trained.config.model.num_landmarks,
-                            "frame": options.frame})
+                            "frame": options.frame,
+                            "resize": [spec.mode, spec.resize_to]})
     if options.frame == "model-input":
         result.notes.append(
             f"Points are regressed and errors measured in the pixels of the {spec.size} x {spec.size} model "

@@ -110,6 +110,7 @@ def evaluate(
     eye_indices: tuple[int, int] | None = (0, 1),
     pck_distance: float = PAPER_PCK_DISTANCE,
     pck_distances: Sequence[float] | None = None,
+    pck_scale: float = 1.0,
     bias: bool = False,
     ridge: bool = False,
     ridge_alphas: Sequence[float] = DEFAULT_RIDGE_ALPHAS,
@@ -128,6 +129,9 @@ def evaluate(
         val_learned, val_annotated: an optional validation split (needed for ``ridge``).
         eye_indices: the two points whose distance normalises errors (faces), or None (bodies).
         pck_distance: PCK threshold in pixels; ``pck_distances`` the curve's (default 0 to 3x it).
+        pck_scale: the thresholds are pixels of images scaled by this: BBC-Pose's official toolkit
+            halves predictions and ground truth (``(p - 1) / 2 + 1``, 1-based) before its 6-pixel test,
+            so 0.5 there; 1 elsewhere.
         bias: fit the regressor with an intercept (the paper has none).
         ridge: ridge regression with the strength chosen among ``ridge_alphas`` on validation.
         sample_sizes, draws, seed: the sample-efficiency curve (paper, Fig. 3).
@@ -156,7 +160,8 @@ def evaluate(
 
     def score(name, pred, gt):
         return score_predictions(
-            name, pred, gt, reference_indices=eye_indices, pck_distance=pck_distance, pck_distances=distances
+            name, pred, gt, reference_indices=eye_indices, pck_distance=pck_distance, pck_distances=distances,
+            pck_scale=pck_scale,
         )
 
     fit = functools.partial(_fit, bias=bias, ridge=ridge, alphas=ridge_alphas)
@@ -191,7 +196,7 @@ def evaluate(
     if (matching < 0).any():
         notes.append(f"{int((matching < 0).sum())} annotated point(s) matched no learned landmark; skipped.")
 
-    metric_name, score_fn = _sample_efficiency_metric(eye_indices, pck_distance)
+    metric_name, score_fn = _sample_efficiency_metric(eye_indices, pck_distance, pck_scale)
     rows = sample_efficiency_curve(
         train_learned,
         train_annotated,
@@ -217,6 +222,7 @@ def evaluate(
         "baseline_ridge_alpha": baseline_alpha if ridge else None,
         "eye_indices": None if eye_indices is None else list(eye_indices),
         "pck_distance_px": pck_distance,
+        "pck_scale": pck_scale,
         "sample_sizes": list(sample_sizes),
         "draws": draws,
         "seed": seed,
@@ -267,10 +273,11 @@ def _matched(learned: np.ndarray, matching: np.ndarray) -> np.ndarray:
     return picked
 
 
-def _sample_efficiency_metric(eye_indices, pck_distance):
+def _sample_efficiency_metric(eye_indices, pck_distance, pck_scale):
     if eye_indices is not None:
         return "normalised error (%)", lambda pred, gt: mean_normalised_error(pred, gt, *eye_indices)[0]
-    return f"PCK@{pck_distance:g}px (%)", lambda pred, gt: 100.0 * mean_present(pck(pred, gt, pck_distance))
+    return f"PCK@{pck_distance:g}px (%)", lambda pred, gt: 100.0 * mean_present(
+        pck(pred * pck_scale, gt * pck_scale, pck_distance))
 
 
 def _sample_efficiency_notes(

@@ -52,10 +52,13 @@ def score_predictions(
     reference_indices: tuple[int, int] | None,
     pck_distance: float,
     pck_distances: np.ndarray,
+    pck_scale: float = 1.0,
 ) -> Scores:
     """Score ``(N, L, 2)`` pixel predictions against ``(N, L, 2)`` ground truth (NaN = missing, skipped).
 
     ``reference_indices`` names the two points whose distance normalises errors (the eyes), or None.
+    ``pck_scale``: PCK thresholds apply to distances times this (BBC-Pose: 0.5, the official toolkit's
+    half-resolution frames); the pixel errors stay in the given pixels.
     """
     errors = point_errors(pred, gt)  # (N, L)
     normalised = per_point_normalised = None
@@ -65,8 +68,8 @@ def score_predictions(
         name=name,
         pixel_error=mean_present(errors),
         per_point_pixel_error=mean_over_images(errors),
-        pck=pck_curve(pred, gt, [pck_distance])[0],
-        pck_curve=pck_curve(pred, gt, pck_distances),
+        pck=pck_curve(pred * pck_scale, gt * pck_scale, [pck_distance])[0],
+        pck_curve=pck_curve(pred * pck_scale, gt * pck_scale, pck_distances),
         normalised_error=normalised,
         per_point_normalised_error=per_point_normalised,
     )

@@ -6,6 +6,7 @@ from torch import nn
 
 from landmarks.config import LossConfig
 from landmarks.errors import ConfigError
+from landmarks.losses.adversarial import WithAdversary
 from landmarks.losses.perceptual import INITIAL_LAYER_MEANS, INPUT_LAYER, PerceptualLoss
 from landmarks.losses.pixel import PixelLoss
 from landmarks.models.loss_networks import available_layers, build_loss_network, standard_layers
@@ -62,7 +63,8 @@ def _check_perceptual(config: LossConfig, layers: tuple[str, ...], means: tuple[
 
 
 def build_loss(config: LossConfig) -> nn.Module:
-    """The reconstruction loss: :class:`PerceptualLoss` (with its loss network) or :class:`PixelLoss`.
+    """The reconstruction loss, with the adversarial term of Table 2 when ``loss.adversarial_weight`` > 0
+    (:class:`~landmarks.losses.adversarial.WithAdversary`, whose discriminator trains).
 
     Every returned module has ``forward(prediction, target, mask=None) -> LossOutput`` with
     ``(B, 3, H, W)`` RGB images in [0, 1] and an optional ``(B, 1, H, W)`` mask.
@@ -71,8 +73,17 @@ def build_loss(config: LossConfig) -> nn.Module:
         ConfigError: inconsistent loss settings.
         WeightsError: the loss network's weights are missing or do not fit.
     """
+    if config.adversarial_weight < 0:
+        raise ConfigError(f"loss.adversarial_weight must not be negative, got {config.adversarial_weight}")
+    loss = _reconstruction_loss(config)
+    return WithAdversary(loss, weight=config.adversarial_weight) if config.adversarial_weight > 0 else loss
+
+
+def _reconstruction_loss(config: LossConfig) -> nn.Module:
+    """:class:`PerceptualLoss` (with its loss network) or :class:`PixelLoss`."""
     if config.kind in ("l1", "l2"):
-        return PixelLoss(config.kind, momentum=config.mean_momentum, scale=config.scale)
+        return PixelLoss(config.kind, momentum=config.mean_momentum, scale=config.scale,
+                         scaling=config.pixel_scaling)
     if config.kind != "perceptual":
         raise ConfigError(f"loss.kind: unknown {config.kind!r}; expected perceptual, l1 or l2")
     layers, means = resolve_layers(config)

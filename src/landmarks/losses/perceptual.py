@@ -29,6 +29,7 @@ __all__ = [
     "PerceptualLoss",
     "masked_mean_squared_error",
     "normalised_loss",
+    "reference_weighted_error",
     "update_running_means",
 ]
 
@@ -56,6 +57,17 @@ def update_running_means(means: torch.Tensor, errors: torch.Tensor, momentum: fl
 def normalised_loss(errors: torch.Tensor, means: torch.Tensor, scale: float) -> torch.Tensor:
     """``scale * sum_l errors_l / means_l``: ``(L,)`` errors and positive means -> a scalar."""
     return scale * (errors / means).sum()
+
+
+def reference_weighted_error(errors: torch.Tensor, initial_means: torch.Tensor) -> torch.Tensor:
+    """``sum_l errors_l / initial_means_l``: ``(L,)`` errors over fixed positive weights -> a scalar.
+
+    The raw per-layer errors on a common footing that does not move during training, unlike
+    :func:`normalised_loss`, whose running means follow the errors down (its value stays near
+    ``scale * L`` however well the model draws). It falls as the reconstructions improve: what the
+    plateau schedule watches on the fixed validation pairs (``val/error``).
+    """
+    return (errors / initial_means).sum()
 
 
 def _mean_across_processes(values: torch.Tensor) -> torch.Tensor:
@@ -125,6 +137,7 @@ class PerceptualLoss(nn.Module):
         self.momentum = momentum
         self.scale = scale
         self.register_buffer("running_means", torch.tensor(initial_means, dtype=torch.float32))
+        self.initial_means = tuple(float(m) for m in initial_means)  # fixed: not a buffer, not saved
 
     def features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         """``(B, 3, H, W)`` RGB in [0, 1] -> ``{layer: (B, C, h, w)}`` for every compared layer."""
@@ -171,4 +184,6 @@ class PerceptualLoss(nn.Module):
         # A copy: the buffer is updated in place next step, which must not touch this step's graph.
         means = self.running_means.clone()
         total = normalised_loss(errors, means, self.scale)
-        return LossOutput(total=total, per_layer=dict(zip(self.layers, errors.unbind(0), strict=True)))
+        reference = reference_weighted_error(errors.detach(), errors.new_tensor(self.initial_means))
+        return LossOutput(total=total, per_layer=dict(zip(self.layers, errors.unbind(0), strict=True)),
+                          reference_error=reference)

@@ -8,6 +8,9 @@ A run folder holds everything about one run::
       tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``)
       health.csv          the keypoints' health at every logging step (landmarks.training.health)
 
+Starting from another run's model (``landmarks fit --init-from MODEL [--restore-optim]``) makes a new
+run folder and leaves the source untouched (:mod:`landmarks.training.init_from`).
+
 Resuming (``landmarks fit --resume RUN``) reads the run's ``config.yaml`` (plus any overrides, e.g. a
 larger ``trainer.max_steps``) and continues from ``checkpoints/last.ckpt`` in the same folder.
 """
@@ -40,6 +43,7 @@ from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.health import HealthMonitor
+from landmarks.training.init_from import InitSource, write_record
 from landmarks.training.module import LandmarkLearner
 from landmarks.training.weight_average import weight_average_callback
 
@@ -172,8 +176,13 @@ def run_dir_visible_to_children(run_dir: Path) -> Iterator[None]:
 
 
 def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
-        resume_from: Path | None = None, data: LandmarkData | None = None) -> Path:
+        resume_from: Path | None = None, data: LandmarkData | None = None,
+        init_from: InitSource | None = None) -> Path:
     """Train (or continue training) the model described by ``config``; returns the run folder.
+
+    ``init_from``: a new run starts from another run's weights (and, with its ``checkpoint``, its
+    optimiser state and step), read and checked beforehand by
+    :func:`~landmarks.training.init_from.read_init_source`.
 
     ``data``: the data module of ``config.data``, already set up (the demo prepares its images before
     it decides how much of its time budget is left for training); built here if None.
@@ -194,6 +203,13 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     if config.trainer.compile:
         for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
             network.compile()  # in place: checkpoint keys stay the same
+    if init_from is not None:
+        learner.model.load_state_dict(init_from.weights)  # shapes checked by read_init_source
+        if _first_process():
+            write_record(init_from, run_dir)
+            print(init_from.describe(), flush=True)
+        if init_from.checkpoint is not None:  # Lightning restores the optimiser, schedule and step
+            resume_from = init_from.checkpoint
     trainer = build_trainer(config, run_dir)
     with run_dir_visible_to_children(run_dir), warnings.catch_warnings():
         # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
@@ -201,7 +217,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
         # No validation set (one video, validation_count 0): LandmarkData.val_dataloader returns [].
         warnings.filterwarnings("ignore", message=r"Total length of `list` across ranks is zero")
-        if resume_from is not None:  # the run's own checkpoints are expected there
+        if resume_from is not None and init_from is None:  # the run's own checkpoints are expected there
             warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
         trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
     return run_dir
