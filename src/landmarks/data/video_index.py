@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from landmarks.data.file_walk import files_under
 from landmarks.data.image_folder import readable_header
 from landmarks.data.images import IMAGE_SUFFIXES
 from landmarks.data.video_files import VIDEO_SUFFIXES, FrameTimeline, probe_video
@@ -111,13 +112,10 @@ def natural_key(name: str) -> list:
 
 
 def _find(root: Path, layout: Layout) -> list[Path]:
+    """The videos under ``root`` (through linked folders too: :mod:`landmarks.data.file_walk`)."""
     if layout == "video-files":
-        return sorted(
-            p
-            for p in root.rglob("*")
-            if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file() and not p.name.startswith(".")
-        )
-    folders = {p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
+        return sorted(p for p in files_under(root) if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    folders = {p.parent for p in files_under(root) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
     return sorted(folders)
 
 
