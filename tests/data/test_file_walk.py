@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from landmarks.data import video_index
 from landmarks.data.file_walk import files_under
 from landmarks.data.images import list_images
 from landmarks.data.video_index import index_videos
@@ -39,3 +41,15 @@ def test_hidden_files_and_folders_are_left_out(tmp_path):
     (tmp_path / ".y.png").write_bytes(b"")
     (tmp_path / "z.png").write_bytes(b"")
     assert [path.name for path in files_under(tmp_path)] == ["z.png"]
+
+
+@pytest.mark.slow
+def test_probing_in_several_processes_gives_the_serial_index(tmp_path, monkeypatch):
+    for number in range(6):
+        _frames(tmp_path / "videos" / f"clip{number}", number + 2)
+    serial = index_videos(tmp_path / "videos", "frame-folders", cache_file=tmp_path / "serial.json", workers=1)
+    monkeypatch.setattr(video_index, "SERIAL_BELOW", 2)  # 6 videos: three processes
+    parallel = index_videos(tmp_path / "videos", "frame-folders", cache_file=tmp_path / "parallel.json",
+                            workers=3)
+    assert parallel == serial
+    assert (tmp_path / "parallel.json").read_text() == (tmp_path / "serial.json").read_text()

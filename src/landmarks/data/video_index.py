@@ -9,7 +9,8 @@ Two layouts (REFERENCE sec. 5: Human3.6M and VoxCeleb are read from a documented
 A video is named by its path relative to the root, with ``/`` separators (the name a boxes CSV uses).
 Building the index demuxes every video once (:func:`~landmarks.data.video_files.probe_video`); the
 result is cached as JSON, keyed per video by name, size and modification time, so that a second run
-re-probes only new or changed files. The cache lies beside the data
+re-probes only new or changed files. Probing runs in parallel, once for all processes of a run
+(:func:`index_videos`). The cache lies beside the data
 (``ROOT/.landmarks-index-<layout>.json``) or, where the root is not writable, in
 ``$XDG_CACHE_HOME/landmarks`` (default ``~/.cache/landmarks``). Problems are cached too, and reported
 again on every build.
@@ -17,22 +18,33 @@ again on every build.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tqdm import tqdm
+
 from landmarks.data.file_walk import files_under
 from landmarks.data.image_folder import readable_header
 from landmarks.data.images import IMAGE_SUFFIXES
+from landmarks.data.preloaded import usable_cpus
 from landmarks.data.video_files import VIDEO_SUFFIXES, FrameTimeline, probe_video
 from landmarks.errors import DataError
 
 Layout = Literal["video-files", "frame-folders"]
 CACHE_VERSION = 1
+SERIAL_BELOW = 32  # videos per probing process at least: starting a process costs about a second
+PROGRESS_FROM = 100  # videos to probe before a progress bar is worth drawing
 
 
 @dataclass(frozen=True)
@@ -68,13 +80,21 @@ class VideoIndex:
         return len(self.videos) + len(self.problems)
 
 
-def index_videos(root: str | Path, layout: Layout, cache_file: Path | None = None) -> VideoIndex:
+def index_videos(
+    root: str | Path, layout: Layout, cache_file: Path | None = None, *, workers: int | None = None
+) -> VideoIndex:
     """Find and probe the videos under ``root``, reusing the cache for unchanged ones.
+
+    New or changed videos are probed in ``workers`` processes (default: the usable cores) with a
+    progress bar on stderr. The processes of one multi-process run (or several runs) build the
+    index once: the first takes a lock beside the cache file, the others wait for it and then read
+    the finished cache.
 
     Args:
         root: the collection's folder.
         layout: ``"video-files"`` or ``"frame-folders"`` (see the module docstring).
         cache_file: where to keep the index (default: :func:`default_cache_file`).
+        workers: processes that probe; 1 probes in this process.
 
     Raises:
         DataError: ``root`` is not a folder.
@@ -83,18 +103,68 @@ def index_videos(root: str | Path, layout: Layout, cache_file: Path | None = Non
     if not root.is_dir():
         raise DataError(root, "video folder does not exist" if not root.exists() else "expected a folder")
     cache_file = cache_file or default_cache_file(root, layout)
-    cached = _read_cache(cache_file, layout)
-    entries = {}
-    for path in _find(root, layout):
-        name = path.relative_to(root).as_posix()
-        stamp = _stamp(path)
-        entry = cached.get(name)
-        if entry is None or entry["stamp"] != stamp:
-            entry = {"stamp": stamp, **_probe(path, layout)}
-        entries[name] = entry
-    if entries != cached:
-        _write_cache(cache_file, layout, entries)
+    with cache_lock(cache_file):
+        cached = _read_cache(cache_file, layout)
+        entries, stale = {}, {}
+        for path in _find(root, layout):
+            name = path.relative_to(root).as_posix()
+            stamp = _stamp(path)
+            entry = cached.get(name)
+            if entry is None or entry["stamp"] != stamp:
+                stale[name] = (path, stamp)
+            else:
+                entries[name] = entry
+        probed = probe_in_parallel([path for path, _ in stale.values()], layout, workers, str(root))
+        for (name, (_, stamp)), result in zip(stale.items(), probed, strict=True):
+            entries[name] = {"stamp": stamp, **result}
+        entries = dict(sorted(entries.items()))
+        if entries != cached:
+            _write_cache(cache_file, layout, entries)
     return _to_index(root, layout, entries)
+
+
+@contextmanager
+def cache_lock(cache_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``cache_file.lock`` (POSIX ``flock``; waits for another holder).
+
+    Where no lock file can be made (a read-only cache folder) nothing is locked: each process then
+    builds the index itself, which is slower but gives the same index.
+    """
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(cache_file.with_name(cache_file.name + ".lock"), "a")  # noqa: SIM115
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def probe_in_parallel(paths: list[Path], layout: Layout, workers: int | None, label: str) -> list[dict]:
+    """``_probe`` of every path, in order: serially for a few, else in a pool of processes, with a
+    progress bar (tqdm, on stderr) once there are :data:`PROGRESS_FROM` or more."""
+    workers = min(workers or usable_cpus(), max(len(paths) // SERIAL_BELOW, 1))
+    show = len(paths) >= PROGRESS_FROM
+    bar = tqdm(total=len(paths), desc=f"indexing {label}", unit="video", disable=not show, file=sys.stderr)
+    with bar:
+        if workers <= 1:
+            results = []
+            for path in paths:
+                results.append(_probe(path, layout))
+                bar.update()
+            return results
+        # spawn: forking a process that already runs torch's threads can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = []
+            for result in pool.map(_probe, paths, [layout] * len(paths), chunksize=16):
+                results.append(result)
+                bar.update()
+            return results
 
 
 def default_cache_file(root: Path, layout: Layout) -> Path:
