@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from landmarks.data import video_index
+from landmarks.data import header_scan, video_index
 from landmarks.data.file_walk import files_under
 from landmarks.data.images import list_images
 from landmarks.data.video_index import index_videos
@@ -47,9 +47,22 @@ def test_hidden_files_and_folders_are_left_out(tmp_path):
 def test_probing_in_several_processes_gives_the_serial_index(tmp_path, monkeypatch):
     for number in range(6):
         _frames(tmp_path / "videos" / f"clip{number}", number + 2)
-    serial = index_videos(tmp_path / "videos", "frame-folders", cache_file=tmp_path / "serial.json", workers=1)
+    videos = tmp_path / "videos"
+    serial = index_videos(videos, "frame-folders", cache_file=tmp_path / "serial.json", workers=1)
     monkeypatch.setattr(video_index, "SERIAL_BELOW", 2)  # 6 videos: three processes
     parallel = index_videos(tmp_path / "videos", "frame-folders", cache_file=tmp_path / "parallel.json",
                             workers=3)
     assert parallel == serial
     assert (tmp_path / "parallel.json").read_text() == (tmp_path / "serial.json").read_text()
+
+
+def test_header_checks_are_cached_and_redone_for_changed_files(tmp_path, monkeypatch):
+    _frames(tmp_path / "images", 3)
+    (tmp_path / "images" / "broken.png").write_bytes(b"not an image")
+    paths = sorted((tmp_path / "images").iterdir())
+    assert header_scan.unreadable_images(tmp_path / "images", paths) == [tmp_path / "images" / "broken.png"]
+    checked = []
+    monkeypatch.setattr(header_scan, "readable_header", lambda path: checked.append(path.name) or True)
+    (tmp_path / "images" / "frame1.png").write_bytes(b"changed, and now broken too")
+    header_scan.unreadable_images(tmp_path / "images", paths)
+    assert checked == ["frame1.png"]  # only the changed file is read again

@@ -8,26 +8,18 @@ Two layouts (REFERENCE sec. 5: Human3.6M and VoxCeleb are read from a documented
 
 A video is named by its path relative to the root, with ``/`` separators (the name a boxes CSV uses).
 Building the index demuxes every video once (:func:`~landmarks.data.video_files.probe_video`); the
-result is cached as JSON, keyed per video by name, size and modification time, so that a second run
-re-probes only new or changed files. Probing runs in parallel, once for all processes of a run
-(:func:`index_videos`). The cache lies beside the data
-(``ROOT/.landmarks-index-<layout>.json``) or, where the root is not writable, in
-``$XDG_CACHE_HOME/landmarks`` (default ``~/.cache/landmarks``). Problems are cached too, and reported
-again on every build.
+result is cached (:mod:`landmarks.data.scan_cache`: beside the data, or in the user's cache when
+the root is read-only), so that a second run re-probes only new or changed files. Probing runs in
+parallel, once for all processes of a run (:func:`index_videos`). Problems are cached too, and
+reported again on every build.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import multiprocessing
-import os
 import re
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,14 +27,14 @@ from typing import Literal
 from tqdm import tqdm
 
 from landmarks.data.file_walk import files_under
-from landmarks.data.image_folder import readable_header
+from landmarks.data.header_scan import readable_header
 from landmarks.data.images import IMAGE_SUFFIXES
 from landmarks.data.preloaded import usable_cpus
+from landmarks.data.scan_cache import cache_lock, default_cache_file, file_stamp, read_cache, write_cache
 from landmarks.data.video_files import VIDEO_SUFFIXES, FrameTimeline, probe_video
 from landmarks.errors import DataError
 
 Layout = Literal["video-files", "frame-folders"]
-CACHE_VERSION = 1
 SERIAL_BELOW = 32  # videos per probing process at least: starting a process costs about a second
 PROGRESS_FROM = 100  # videos to probe before a progress bar is worth drawing
 
@@ -93,7 +85,7 @@ def index_videos(
     Args:
         root: the collection's folder.
         layout: ``"video-files"`` or ``"frame-folders"`` (see the module docstring).
-        cache_file: where to keep the index (default: :func:`default_cache_file`).
+        cache_file: where to keep the index (default: :func:`~landmarks.data.scan_cache.default_cache_file`).
         workers: processes that probe; 1 probes in this process.
 
     Raises:
@@ -104,11 +96,11 @@ def index_videos(
         raise DataError(root, "video folder does not exist" if not root.exists() else "expected a folder")
     cache_file = cache_file or default_cache_file(root, layout)
     with cache_lock(cache_file):
-        cached = _read_cache(cache_file, layout)
+        cached = read_cache(cache_file, layout)
         entries, stale = {}, {}
         for path in _find(root, layout):
             name = path.relative_to(root).as_posix()
-            stamp = _stamp(path)
+            stamp = file_stamp(path)
             entry = cached.get(name)
             if entry is None or entry["stamp"] != stamp:
                 stale[name] = (path, stamp)
@@ -119,29 +111,8 @@ def index_videos(
             entries[name] = {"stamp": stamp, **result}
         entries = dict(sorted(entries.items()))
         if entries != cached:
-            _write_cache(cache_file, layout, entries)
+            write_cache(cache_file, layout, entries)
     return _to_index(root, layout, entries)
-
-
-@contextmanager
-def cache_lock(cache_file: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``cache_file.lock`` (POSIX ``flock``; waits for another holder).
-
-    Where no lock file can be made (a read-only cache folder) nothing is locked: each process then
-    builds the index itself, which is slower but gives the same index.
-    """
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(cache_file.with_name(cache_file.name + ".lock"), "a")  # noqa: SIM115
-    except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def probe_in_parallel(paths: list[Path], layout: Layout, workers: int | None, label: str) -> list[dict]:
@@ -167,15 +138,6 @@ def probe_in_parallel(paths: list[Path], layout: Layout, workers: int | None, la
             return results
 
 
-def default_cache_file(root: Path, layout: Layout) -> Path:
-    """``ROOT/.landmarks-index-<layout>.json`` if the root is writable, else one in the user cache."""
-    if os.access(root, os.W_OK):
-        return root / f".landmarks-index-{layout}.json"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "landmarks"
-    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-    return base / f"index-{layout}-{key}.json"
-
-
 def natural_key(name: str) -> list:
     """Sort key that orders digit runs by value: ``frame2`` before ``frame10``."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
@@ -187,12 +149,6 @@ def _find(root: Path, layout: Layout) -> list[Path]:
         return sorted(p for p in files_under(root) if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
     folders = {p.parent for p in files_under(root) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
     return sorted(folders)
-
-
-def _stamp(path: Path) -> list[int]:
-    """What changes when a video changes: size and modification time (a folder's change on add/remove)."""
-    status = path.stat()
-    return [status.st_size, status.st_mtime_ns]
 
 
 def _probe(path: Path, layout: Layout) -> dict:
@@ -224,25 +180,3 @@ def _to_index(root: Path, layout: Layout, entries: dict) -> VideoIndex:
             timeline = FrameTimeline.from_json(entry["timeline"])
             videos.append(IndexedVideo(name, root / name, timeline.count, timeline=timeline))
     return VideoIndex(root, layout, tuple(videos), problems)
-
-
-def _read_cache(cache_file: Path, layout: Layout) -> dict:
-    try:
-        data = json.loads(cache_file.read_text())
-    except (OSError, ValueError):
-        return {}  # no cache yet, or an unreadable one: rebuilt
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("layout") != layout:
-        return {}
-    return data.get("videos", {})
-
-
-def _write_cache(cache_file: Path, layout: Layout, entries: dict) -> None:
-    """Write atomically (several processes of one run may build the index at once); a cache that
-    cannot be written only costs the next run a re-scan."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"version": CACHE_VERSION, "layout": layout, "videos": entries}))
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass
