@@ -131,8 +131,10 @@ def first_process() -> bool:
 
 
 def externally_launched() -> bool:
-    """Whether torchrun (WORLD_SIZE) or SLURM (SLURM_NTASKS) started several processes of this command."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1 or int(os.environ.get("SLURM_NTASKS", "1")) > 1
+    """Whether torchrun (WORLD_SIZE) or SLURM's srun (SLURM_PROCID of SLURM_NTASKS) started several
+    processes of this command (a plain shell inside an allocation has no SLURM_PROCID)."""
+    by_slurm = "SLURM_PROCID" in os.environ and int(os.environ.get("SLURM_NTASKS", "1")) > 1
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 or by_slurm
 
 
 def start_run(config, run_dir: Path | None) -> Path:
