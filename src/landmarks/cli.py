@@ -18,7 +18,7 @@ OVERRIDES_HELP = "config overrides as dotted.key=value, e.g. model.num_landmarks
 def _fit(args: argparse.Namespace) -> None:
     from landmarks.config_loading import load_config
     from landmarks.datasets import is_dataset, protocol_preprocessing
-    from landmarks.training.fit import fit, resolve_resume, resume_config
+    from landmarks.training.fit import first_process, fit, resolve_resume, resume_config
     from landmarks.training.init_from import read_init_source
 
     overrides = list(args.overrides)
@@ -43,7 +43,8 @@ def _fit(args: argparse.Namespace) -> None:
             raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
         run_dir, checkpoint = resolve_resume(args.resume)
         config = resume_config(run_dir, overrides)
-        print(f"resuming {run_dir} from {checkpoint}")
+        if first_process():  # the other processes of a multi-process run say nothing
+            print(f"resuming {run_dir} from {checkpoint}")
         fit(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_config(args.config or "default", overrides)
@@ -55,7 +56,8 @@ def _fit(args: argparse.Namespace) -> None:
                 raise LandmarksError(f"--run-dir {args.run_dir} holds the --init-from model: a fine-tuned "
                                      f"run gets a new folder")
         run_dir = fit(config, run_dir=args.run_dir, init_from=source)
-    print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
+    if first_process():
+        print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
 
 
 def _pretrain_lossnet(args: argparse.Namespace) -> None:

@@ -186,6 +186,9 @@ class TrainerConfig:
     devices: int | str = "auto"
     num_nodes: int = 1
     strategy: str = "auto"  # "ddp" for multi-process data parallel
+    # batch-norm statistics over the global batch of all processes, not each process's own
+    # (landmarks.nn.sync_batch_norm); only matters with several processes
+    sync_batchnorm: bool = False
     # auto: bf16-mixed where the device computes bfloat16 natively and fast, else 32-true
     # (landmarks.hardware.precision); or explicitly "32-true", "bf16-mixed", "16-mixed" (GPU)
     precision: str = "auto"

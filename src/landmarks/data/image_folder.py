@@ -1,6 +1,7 @@
 """A folder of the user's own images as a training source, robust to unreadable files.
 
-Files whose header cannot be read are found when the dataset is built and skipped with one warning
+Files whose header cannot be read are found when the dataset is built (in parallel, and only for
+files new since the last run: :mod:`landmarks.data.header_scan`) and skipped with one warning
 (or rejected with ``strict=True``). A file that passes that check but fails to decode later (a
 truncated JPEG, say) does not stop a long run: it is reported and the next usable image is returned.
 """
@@ -11,23 +12,14 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from landmarks.data.header_scan import unreadable_images
 from landmarks.data.images import list_images, load_image
 from landmarks.data.preprocess import ResizeSpec, fit_to_model
 from landmarks.errors import DataError
 
 MAX_NAMED_FILES = 10  # unreadable files named in a warning or error; the rest are counted
-
-
-def readable_header(path: Path) -> bool:
-    """Whether PIL recognises ``path`` as an image from its header (no full decode)."""
-    try:
-        with Image.open(path) as image:
-            return image.size[0] > 0 and image.size[1] > 0
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return False
 
 
 def _describe(paths: Sequence[Path]) -> str:
@@ -56,7 +48,7 @@ class ImageFolder(Dataset):
         self.root = Path(root)
         self.spec = spec
         candidates = list(list_images(self.root) if paths is None else paths)
-        unreadable = [path for path in candidates if not readable_header(path)]
+        unreadable = unreadable_images(self.root, candidates)  # in parallel, cached between runs
         if unreadable and strict:
             raise DataError(self.root, _describe(unreadable))
         if unreadable:

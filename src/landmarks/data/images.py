@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from landmarks.data.file_walk import files_under
 from landmarks.errors import DataError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
@@ -49,7 +50,8 @@ def list_images(root: str | Path) -> list[Path]:
         raise DataError(root, "image folder does not exist")
     if not root.is_dir():
         raise DataError(root, "expected a folder of images, got a file")
-    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    # Through linked folders too (landmarks.data.file_walk); hidden files are left out.
+    paths = sorted(p for p in files_under(root) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     if not paths:
         suffixes = ", ".join(IMAGE_SUFFIXES)
         raise DataError(root, f"image folder holds no image files (looked for {suffixes})")

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from landmarks.data.image_folder import readable_header
+from landmarks.data.header_scan import readable_header
 from landmarks.data.images import IMAGE_SUFFIXES, load_image
 from landmarks.data.pair_items import choose, item_generator, locate, pair_item, view_pair
 from landmarks.data.preprocess import ResizeSpec

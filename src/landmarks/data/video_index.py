@@ -8,30 +8,35 @@ Two layouts (REFERENCE sec. 5: Human3.6M and VoxCeleb are read from a documented
 
 A video is named by its path relative to the root, with ``/`` separators (the name a boxes CSV uses).
 Building the index demuxes every video once (:func:`~landmarks.data.video_files.probe_video`); the
-result is cached as JSON, keyed per video by name, size and modification time, so that a second run
-re-probes only new or changed files. The cache lies beside the data
-(``ROOT/.landmarks-index-<layout>.json``) or, where the root is not writable, in
-``$XDG_CACHE_HOME/landmarks`` (default ``~/.cache/landmarks``). Problems are cached too, and reported
-again on every build.
+result is cached (:mod:`landmarks.data.scan_cache`: beside the data, or in the user's cache when
+the root is read-only), so that a second run re-probes only new or changed files. Probing runs in
+parallel, once for all processes of a run (:func:`index_videos`). Problems are cached too, and
+reported again on every build.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import multiprocessing
 import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from landmarks.data.image_folder import readable_header
+from tqdm import tqdm
+
+from landmarks.data.file_walk import files_under
+from landmarks.data.header_scan import readable_header
 from landmarks.data.images import IMAGE_SUFFIXES
+from landmarks.data.preloaded import usable_cpus
+from landmarks.data.scan_cache import cache_lock, default_cache_file, file_stamp, read_cache, write_cache
 from landmarks.data.video_files import VIDEO_SUFFIXES, FrameTimeline, probe_video
 from landmarks.errors import DataError
 
 Layout = Literal["video-files", "frame-folders"]
-CACHE_VERSION = 1
+SERIAL_BELOW = 32  # videos per probing process at least: starting a process costs about a second
+PROGRESS_FROM = 100  # videos to probe before a progress bar is worth drawing
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,21 @@ class VideoIndex:
         return len(self.videos) + len(self.problems)
 
 
-def index_videos(root: str | Path, layout: Layout, cache_file: Path | None = None) -> VideoIndex:
+def index_videos(
+    root: str | Path, layout: Layout, cache_file: Path | None = None, *, workers: int | None = None
+) -> VideoIndex:
     """Find and probe the videos under ``root``, reusing the cache for unchanged ones.
+
+    New or changed videos are probed in ``workers`` processes (default: the usable cores) with a
+    progress bar on stderr. The processes of one multi-process run (or several runs) build the
+    index once: the first takes a lock beside the cache file, the others wait for it and then read
+    the finished cache.
 
     Args:
         root: the collection's folder.
         layout: ``"video-files"`` or ``"frame-folders"`` (see the module docstring).
-        cache_file: where to keep the index (default: :func:`default_cache_file`).
+        cache_file: where to keep the index (default: :func:`~landmarks.data.scan_cache.default_cache_file`).
+        workers: processes that probe; 1 probes in this process.
 
     Raises:
         DataError: ``root`` is not a folder.
@@ -82,27 +95,47 @@ def index_videos(root: str | Path, layout: Layout, cache_file: Path | None = Non
     if not root.is_dir():
         raise DataError(root, "video folder does not exist" if not root.exists() else "expected a folder")
     cache_file = cache_file or default_cache_file(root, layout)
-    cached = _read_cache(cache_file, layout)
-    entries = {}
-    for path in _find(root, layout):
-        name = path.relative_to(root).as_posix()
-        stamp = _stamp(path)
-        entry = cached.get(name)
-        if entry is None or entry["stamp"] != stamp:
-            entry = {"stamp": stamp, **_probe(path, layout)}
-        entries[name] = entry
-    if entries != cached:
-        _write_cache(cache_file, layout, entries)
+    with cache_lock(cache_file):
+        cached = read_cache(cache_file, layout)
+        entries, stale = {}, {}
+        for path in _find(root, layout):
+            name = path.relative_to(root).as_posix()
+            stamp = file_stamp(path)
+            entry = cached.get(name)
+            if entry is None or entry["stamp"] != stamp:
+                stale[name] = (path, stamp)
+            else:
+                entries[name] = entry
+        probed = probe_in_parallel([path for path, _ in stale.values()], layout, workers, str(root))
+        for (name, (_, stamp)), result in zip(stale.items(), probed, strict=True):
+            entries[name] = {"stamp": stamp, **result}
+        entries = dict(sorted(entries.items()))
+        if entries != cached:
+            write_cache(cache_file, layout, entries)
     return _to_index(root, layout, entries)
 
 
-def default_cache_file(root: Path, layout: Layout) -> Path:
-    """``ROOT/.landmarks-index-<layout>.json`` if the root is writable, else one in the user cache."""
-    if os.access(root, os.W_OK):
-        return root / f".landmarks-index-{layout}.json"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "landmarks"
-    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-    return base / f"index-{layout}-{key}.json"
+def probe_in_parallel(paths: list[Path], layout: Layout, workers: int | None, label: str) -> list[dict]:
+    """``_probe`` of every path, in order: serially for a few, else in a pool of processes, with a
+    progress bar (tqdm, on stderr) once there are :data:`PROGRESS_FROM` or more."""
+    workers = min(workers or usable_cpus(), max(len(paths) // SERIAL_BELOW, 1))
+    show = len(paths) >= PROGRESS_FROM
+    bar = tqdm(total=len(paths), desc=f"indexing {label}", unit="video", disable=not show, file=sys.stderr)
+    with bar:
+        if workers <= 1:
+            results = []
+            for path in paths:
+                results.append(_probe(path, layout))
+                bar.update()
+            return results
+        # spawn: forking a process that already runs torch's threads can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = []
+            for result in pool.map(_probe, paths, [layout] * len(paths), chunksize=16):
+                results.append(result)
+                bar.update()
+            return results
 
 
 def natural_key(name: str) -> list:
@@ -111,20 +144,11 @@ def natural_key(name: str) -> list:
 
 
 def _find(root: Path, layout: Layout) -> list[Path]:
+    """The videos under ``root`` (through linked folders too: :mod:`landmarks.data.file_walk`)."""
     if layout == "video-files":
-        return sorted(
-            p
-            for p in root.rglob("*")
-            if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file() and not p.name.startswith(".")
-        )
-    folders = {p.parent for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
+        return sorted(p for p in files_under(root) if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    folders = {p.parent for p in files_under(root) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()}
     return sorted(folders)
-
-
-def _stamp(path: Path) -> list[int]:
-    """What changes when a video changes: size and modification time (a folder's change on add/remove)."""
-    status = path.stat()
-    return [status.st_size, status.st_mtime_ns]
 
 
 def _probe(path: Path, layout: Layout) -> dict:
@@ -156,25 +180,3 @@ def _to_index(root: Path, layout: Layout, entries: dict) -> VideoIndex:
             timeline = FrameTimeline.from_json(entry["timeline"])
             videos.append(IndexedVideo(name, root / name, timeline.count, timeline=timeline))
     return VideoIndex(root, layout, tuple(videos), problems)
-
-
-def _read_cache(cache_file: Path, layout: Layout) -> dict:
-    try:
-        data = json.loads(cache_file.read_text())
-    except (OSError, ValueError):
-        return {}  # no cache yet, or an unreadable one: rebuilt
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("layout") != layout:
-        return {}
-    return data.get("videos", {})
-
-
-def _write_cache(cache_file: Path, layout: Layout, entries: dict) -> None:
-    """Write atomically (several processes of one run may build the index at once); a cache that
-    cannot be written only costs the next run a re-scan."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"version": CACHE_VERSION, "layout": layout, "videos": entries}))
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass

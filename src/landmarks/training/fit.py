@@ -39,6 +39,7 @@ from landmarks.errors import ConfigError
 from landmarks.hardware.allocator import keep_freed_memory
 from landmarks.hardware.precision import choose_precision, training_device
 from landmarks.installed_fallback import usable_config
+from landmarks.nn.sync_batch_norm import convert_batch_norms
 from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
@@ -54,10 +55,18 @@ PROGRESS_REFRESH = 10  # steps between redraws of the progress bar
 
 
 def new_run_dir(config: ExperimentConfig) -> Path:
-    """A fresh ``output_dir/name-timestamp`` folder (or the one the launching process chose)."""
+    """A fresh ``output_dir/name-timestamp`` folder (or the one the launching process chose).
+
+    Raises:
+        ConfigError: the processes were started by an outside launcher (torchrun, srun), where each
+            would name its own folder: they need one given (``--run-dir``).
+    """
     inherited = os.environ.get(RUN_DIR_ENV)
     if inherited:
         return Path(inherited)
+    if externally_launched():
+        raise ConfigError("several processes were launched at once (torchrun or SLURM): give them one run "
+                          "folder with --run-dir (docs/scaling.md)")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(config.output_dir) / f"{config.name}-{stamp}"
     suffix = 1
@@ -119,13 +128,20 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
     )
 
 
-def _first_process() -> bool:
+def first_process() -> bool:
     """Whether this is global rank 0, before Lightning has set up distributed training: from the
     variables of torchrun (RANK), SLURM (SLURM_PROCID) or Lightning's own launcher (LOCAL_RANK, NODE_RANK)."""
     for name in ("RANK", "SLURM_PROCID"):
         if name in os.environ:
             return int(os.environ[name]) == 0
     return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
+
+
+def externally_launched() -> bool:
+    """Whether torchrun (WORLD_SIZE) or SLURM's srun (SLURM_PROCID of SLURM_NTASKS) started several
+    processes of this command (a plain shell inside an allocation has no SLURM_PROCID)."""
+    by_slurm = "SLURM_PROCID" in os.environ and int(os.environ.get("SLURM_NTASKS", "1")) > 1
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 or by_slurm
 
 
 def start_run(config, run_dir: Path | None) -> Path:
@@ -137,7 +153,7 @@ def start_run(config, run_dir: Path | None) -> Path:
     """
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
-    if _first_process():
+    if first_process():
         save_config(config, run_dir / "config.yaml")
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
@@ -155,7 +171,7 @@ def resolve_precision(config):
     """
     t = config.trainer
     choice = choose_precision(t.precision, training_device(t.accelerator), config.model.image_size)
-    if _first_process():
+    if first_process():
         print(choice.line(), flush=True)
     return dataclasses.replace(config, trainer=dataclasses.replace(t, precision=choice.precision))
 
@@ -200,6 +216,9 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     run_dir = start_run(config, run_dir)
     config = resolve_precision(config)
     learner = LandmarkLearner.from_config(config)
+    if config.trainer.sync_batchnorm:
+        # Ours, not Lightning's sync_batchnorm: torch.nn.SyncBatchNorm refuses CPU tensors.
+        convert_batch_norms(learner.model)
     if config.trainer.compile:
         for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
             network.compile()  # in place: checkpoint keys stay the same
