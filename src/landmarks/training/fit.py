@@ -224,7 +224,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
             network.compile()  # in place: checkpoint keys stay the same
     if init_from is not None:
         learner.model.load_state_dict(init_from.weights)  # shapes checked by read_init_source
-        if _first_process():
+        if first_process():
             write_record(init_from, run_dir)
             print(init_from.describe(), flush=True)
         if init_from.checkpoint is not None:  # Lightning restores the optimiser, schedule and step
