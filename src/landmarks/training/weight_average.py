@@ -20,7 +20,8 @@ def weight_average_callback(decay: float):
     try:
         from lightning.pytorch.callbacks import EMAWeightAveraging
     except ImportError as error:
-        raise ConfigError("'trainer.ema_decay' needs Lightning 2.6 or newer (pip install -U lightning)") from error
+        raise ConfigError("'trainer.ema_decay' needs Lightning 2.6 or newer "
+                          "(pip install -U lightning)") from error
 
     class AveragedAtCheckpoints(EMAWeightAveraging):
         """NOTE(lightning): the stock callback copies the average into the model at ``on_train_end``, and
