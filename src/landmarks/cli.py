@@ -32,16 +32,23 @@ def _fit(args: argparse.Namespace) -> None:
         if args.data is None:
             overrides.append("data.source=image-folder")
     if args.resume:
-        if args.config is not None:
-            raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+        _check_resume_options(args)
         run_dir, checkpoint = resolve_resume(args.resume)
         config = resume_config(run_dir, overrides)
         print(f"resuming {run_dir} from {checkpoint}")
         fit(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_config(args.config or "default", overrides)
-        run_dir = fit(config, run_dir=args.run_dir)
+        run_dir = fit(config, run_dir=args.run_dir, overwrite=args.overwrite)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
+
+
+def _check_resume_options(args: argparse.Namespace) -> None:
+    if args.config is not None:
+        raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+    if args.overwrite or args.run_dir is not None:
+        raise LandmarksError("--resume continues the run in its own folder: it takes no --run-dir "
+                             "or --overwrite")
 
 
 def _pretrain_lossnet(args: argparse.Namespace) -> None:
@@ -53,15 +60,14 @@ def _pretrain_lossnet(args: argparse.Namespace) -> None:
     if args.data_root is not None:
         overrides += ["data.source=image-folder", f"data.root={args.data_root}"]
     if args.resume:
-        if args.config is not None:
-            raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+        _check_resume_options(args)
         run_dir, checkpoint = resolve_resume(args.resume)
         print(f"resuming {run_dir} from {checkpoint}")
         run_dir, weights = pretrain_lossnet(resume_lossnet_config(run_dir, overrides), run_dir=run_dir,
                                             resume_from=checkpoint)
     else:
         config = load_lossnet_config(args.config or "lossnet-cpu", overrides)
-        run_dir, weights = pretrain_lossnet(config, run_dir=args.run_dir)
+        run_dir, weights = pretrain_lossnet(config, run_dir=args.run_dir, overwrite=args.overwrite)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
     print(f"loss network: {weights}")
 
@@ -236,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "(without --data: image-folder)")
     fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
     fit.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    fit.add_argument("--overwrite", action="store_true",
+                     help="replace the run in an existing --run-dir (refused otherwise)")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
 
@@ -251,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     lossnet.add_argument("--run-dir", type=Path,
                          help="run folder to create (default: output_dir/name-timestamp)")
     lossnet.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    lossnet.add_argument("--overwrite", action="store_true",
+                         help="replace the run in an existing --run-dir (refused otherwise)")
     lossnet.add_argument("overrides", nargs="*", help="config overrides as dotted.key=value, e.g. "
                                                       "model.network=vgg19 trainer.max_steps=1000")
     lossnet.set_defaults(handler=_pretrain_lossnet)

@@ -184,7 +184,9 @@ class TrainerConfig:
     log_every: int = 50  # steps between scalar logs
     image_every: int = 500  # steps between image grids in TensorBoard
     val_every: int = 1000  # steps between validations
-    checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept)
+    checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept); >= 1
+    # steps in a row with NaN or Inf gradients (each one skipped) that stop the run (training/nonfinite.py)
+    nonfinite_limit: int = 10
     progress_bar: bool = True
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from landmarks.data.images import list_images, load_image
+from landmarks.data.images import MAX_IMAGE_PIXELS, list_images, load_image
 from landmarks.data.preprocess import ResizeSpec, fit_to_model
 from landmarks.errors import DataError
 
@@ -25,8 +25,8 @@ def readable_header(path: Path) -> bool:
     """Whether PIL recognises ``path`` as an image from its header (no full decode)."""
     try:
         with Image.open(path) as image:
-            return image.size[0] > 0 and image.size[1] > 0
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            return 0 < image.size[0] * image.size[1] <= MAX_IMAGE_PIXELS
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return False
 
 

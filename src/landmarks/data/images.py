@@ -13,6 +13,9 @@ from PIL import Image, UnidentifiedImageError
 
 from landmarks.errors import DataError
 
+# Images of more pixels are refused, file by file: a 24 KB PNG can claim 20000 x 10000 pixels and
+# take 600 MB to decode (a "decompression bomb"). PIL's own limit, which only warns below twice it.
+MAX_IMAGE_PIXELS = 89_478_485
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
@@ -23,10 +26,23 @@ def load_image(path: str | Path) -> np.ndarray:
         raise DataError(path, "image file does not exist")
     try:
         with Image.open(path) as image:
+            check_image_size(path, image.size)
             image.load()
             return pil_to_rgb8(image)
+    except Image.DecompressionBombError:
+        raise DataError(path, f"image has too many pixels (over {2 * MAX_IMAGE_PIXELS}): refused as a "
+                              f"likely decompression bomb") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise DataError(path, f"cannot read image ({error.__class__.__name__}: {error})") from None
+
+
+def check_image_size(path: str | Path, size: tuple[int, int]) -> None:
+    """Raise :class:`DataError` if an image of ``size`` (width, height), read from its header, has
+    more than :data:`MAX_IMAGE_PIXELS` pixels."""
+    width, height = size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise DataError(path, f"image is {width} x {height} pixels, more than {MAX_IMAGE_PIXELS}: "
+                              f"refused as a likely decompression bomb")
 
 
 def pil_to_rgb8(image: Image.Image) -> np.ndarray:
