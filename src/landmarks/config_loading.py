@@ -249,7 +249,8 @@ def validate_trainer(trainer: Any) -> None:
             raise ConfigError(f"'trainer.{name}' must be at least 1, got {getattr(trainer, name)}")
     if trainer.max_minutes is not None and not (math.isfinite(trainer.max_minutes)
                                                 and trainer.max_minutes > 0):
-        raise ConfigError(f"'trainer.max_minutes' must be a positive number or null, got {trainer.max_minutes}")
+        raise ConfigError(f"'trainer.max_minutes' must be a positive number or null, "
+                          f"got {trainer.max_minutes}")
 
 
 def _validate_photometric(photometric) -> None:

@@ -6,6 +6,7 @@ Every image, whatever its file (8- or 16-bit, grayscale, palette, RGBA, CMYK), i
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,12 @@ def load_image(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise DataError(path, "image file does not exist")
     try:
-        with Image.open(path) as image:
-            check_image_size(path, image.size)
-            image.load()
-            return pil_to_rgb8(image)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused just below
+            with Image.open(path) as image:
+                check_image_size(path, image.size)
+                image.load()
+                return pil_to_rgb8(image)
     except Image.DecompressionBombError:
         raise DataError(path, f"image has too many pixels (over {2 * MAX_IMAGE_PIXELS}): refused as a "
                               f"likely decompression bomb") from None

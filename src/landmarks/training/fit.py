@@ -135,7 +135,8 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True,
         # last.ckpt is also written by FinalCheckpoint: overwrite it, never add last-v1.ckpt beside it.
         enable_version_counter=False)
-    callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / LAST), NonFiniteGuard(t.nonfinite_limit),
+    callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / LAST),
+                 NonFiniteGuard(t.nonfinite_limit),
                  LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep(),
                  HealthMonitor(run_dir / HEALTH_FILE)]
     if t.progress_bar:

@@ -27,8 +27,8 @@ from landmarks.colourisation.export import save_loss_network
 from landmarks.config_loading import apply_overrides, read_config_dict
 from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint
-from landmarks.training.data import LandmarkData
 from landmarks.training.checkpoint_io import LAST, AtomicCheckpointIO
+from landmarks.training.data import LandmarkData
 from landmarks.training.fit import (
     _first_process,
     checked_trainer,
@@ -39,9 +39,9 @@ from landmarks.training.fit import (
     run_dir_visible_to_children,
     seed_run,
 )
+from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 from landmarks.training.nonfinite import NonFiniteGuard
 from landmarks.training.run_folder import check_run_dir
-from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 
 
 def resume_lossnet_config(run_dir: Path, overrides: list[str]) -> LossnetConfig:
