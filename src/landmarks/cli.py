@@ -96,13 +96,22 @@ def _evaluate(args: argparse.Namespace) -> None:
     frame = args.frame or (splits.frame if splits is not None else "image")
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
                               ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame)
-    # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
-    run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
-    output = args.output or run_dir / "evaluation"
+    output = args.output or _evaluation_folder(args.checkpoint)
     result = evaluate_checkpoint(args.checkpoint, train=train, test=test, val=val, options=options,
                                  output_dir=output, device=args.device, batch_size=args.batch_size)
     print(result.table())
     print(f"results and figures: {output}")
+
+
+def _evaluation_folder(model: Path) -> Path:
+    """Where ``evaluate`` writes without ``--output``: ``RUN/evaluation`` for a run folder or a checkpoint
+    in its ``checkpoints/``; ``FOLDER/evaluation`` for an export folder; ``NAME-evaluation`` beside a
+    loose checkpoint file ``NAME.ckpt``."""
+    if model.is_dir():
+        return model / "evaluation"
+    if model.parent.name == "checkpoints" and (model.parent.parent / "config.yaml").is_file():
+        return model.parent.parent / "evaluation"
+    return model.with_name(f"{model.stem}-evaluation")
 
 
 def _dataset_splits(args: argparse.Namespace):

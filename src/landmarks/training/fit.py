@@ -7,6 +7,7 @@ A run folder holds everything about one run::
       checkpoints/        step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
       tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``)
       health.csv          the keypoints' health at every logging step (landmarks.training.health)
+      .lock               held while the run trains (landmarks.training.run_folder)
 
 Resuming (``landmarks fit --resume RUN``) reads the run's ``config.yaml`` (plus any overrides, e.g. a
 larger ``trainer.max_steps``) and continues from ``checkpoints/last.ckpt`` in the same folder.
