@@ -39,8 +39,7 @@ def _fit(args: argparse.Namespace) -> None:
         if args.data is None:
             overrides.append("data.source=image-folder")
     if args.resume:
-        if args.config is not None:
-            raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+        _check_resume_options(args)
         run_dir, checkpoint = resolve_resume(args.resume)
         config = resume_config(run_dir, overrides)
         if first_process():  # the other processes of a multi-process run say nothing
@@ -55,9 +54,17 @@ def _fit(args: argparse.Namespace) -> None:
             if args.run_dir is not None and args.run_dir.resolve() in Path(init_from).resolve().parents:
                 raise LandmarksError(f"--run-dir {args.run_dir} holds the --init-from model: a fine-tuned "
                                      f"run gets a new folder")
-        run_dir = fit(config, run_dir=args.run_dir, init_from=source)
+        run_dir = fit(config, run_dir=args.run_dir, init_from=source, overwrite=args.overwrite)
     if first_process():
         print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
+
+
+def _check_resume_options(args: argparse.Namespace) -> None:
+    if args.config is not None:
+        raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+    if args.overwrite or args.run_dir is not None:
+        raise LandmarksError("--resume continues the run in its own folder: it takes no --run-dir "
+                             "or --overwrite")
 
 
 def _pretrain_lossnet(args: argparse.Namespace) -> None:
@@ -69,15 +76,14 @@ def _pretrain_lossnet(args: argparse.Namespace) -> None:
     if args.data_root is not None:
         overrides += ["data.source=image-folder", f"data.root={args.data_root}"]
     if args.resume:
-        if args.config is not None:
-            raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
+        _check_resume_options(args)
         run_dir, checkpoint = resolve_resume(args.resume)
         print(f"resuming {run_dir} from {checkpoint}")
         run_dir, weights = pretrain_lossnet(resume_lossnet_config(run_dir, overrides), run_dir=run_dir,
                                             resume_from=checkpoint)
     else:
         config = load_lossnet_config(args.config or "lossnet-cpu", overrides)
-        run_dir, weights = pretrain_lossnet(config, run_dir=args.run_dir)
+        run_dir, weights = pretrain_lossnet(config, run_dir=args.run_dir, overwrite=args.overwrite)
     print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
     print(f"loss network: {weights}")
 
@@ -108,9 +114,7 @@ def _evaluate(args: argparse.Namespace) -> None:
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
                               ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame,
                               pck_scale=pck_scale)
-    # A run folder's evaluation goes beside its checkpoints: RUN/evaluation.
-    run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent.parent
-    output = args.output or run_dir / "evaluation"
+    output = args.output or _evaluation_folder(args.checkpoint)
     # A named dataset is preprocessed by its own protocol, whatever the model was trained on.
     preprocessing = None
     if args.dataset is not None:
@@ -122,6 +126,17 @@ def _evaluate(args: argparse.Namespace) -> None:
                                  preprocessing=preprocessing)
     print(result.table())
     print(f"results and figures: {output}")
+
+
+def _evaluation_folder(model: Path) -> Path:
+    """Where ``evaluate`` writes without ``--output``: ``RUN/evaluation`` for a run folder or a checkpoint
+    in its ``checkpoints/``; ``FOLDER/evaluation`` for an export folder; ``NAME-evaluation`` beside a
+    loose checkpoint file ``NAME.ckpt``."""
+    if model.is_dir():
+        return model / "evaluation"
+    if model.parent.name == "checkpoints" and (model.parent.parent / "config.yaml").is_file():
+        return model.parent.parent / "evaluation"
+    return model.with_name(f"{model.stem}-evaluation")
 
 
 def _dataset_splits(args: argparse.Namespace):
@@ -273,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--restore-optim", action="store_true",
                      help="with --init-from a checkpoint or run: also its optimiser state, schedule and "
                           "step (the released code's AFLW fine-tuning)")
+    fit.add_argument("--overwrite", action="store_true",
+                     help="replace the run in an existing --run-dir (refused otherwise)")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
 
@@ -288,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     lossnet.add_argument("--run-dir", type=Path,
                          help="run folder to create (default: output_dir/name-timestamp)")
     lossnet.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    lossnet.add_argument("--overwrite", action="store_true",
+                         help="replace the run in an existing --run-dir (refused otherwise)")
     lossnet.add_argument("overrides", nargs="*", help="config overrides as dotted.key=value, e.g. "
                                                       "model.network=vgg19 trainer.max_steps=1000")
     lossnet.set_defaults(handler=_pretrain_lossnet)

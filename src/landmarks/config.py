@@ -200,7 +200,9 @@ class TrainerConfig:
     log_every: int = 50  # steps between scalar logs
     image_every: int = 500  # steps between image grids in TensorBoard
     val_every: int = 1000  # steps between validations
-    checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept)
+    checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept); >= 1
+    # steps in a row with NaN or Inf gradients (each one skipped) that stop the run (training/nonfinite.py)
+    nonfinite_limit: int = 10
     progress_bar: bool = True
     # Start from another run's model (fit --init-from): a checkpoint, run folder or export folder; with
     # restore_optim also its optimiser state, schedule and step (checkpoints only; fine-tuning configs)

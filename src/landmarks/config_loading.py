@@ -12,6 +12,7 @@ the key's full dotted name.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
@@ -236,6 +237,31 @@ def validate(config: ExperimentConfig) -> None:
     if config.trainer.restore_optim and not config.trainer.init_from:
         raise ConfigError("'trainer.restore_optim' continues another run's optimiser: give the run with "
                           "--init-from RUN (trainer.init_from)")
+    validate_numbers(config.optim, "optim", positive=("lr",), non_negative=("weight_decay", "clip"))
+    validate_trainer(config.trainer)
+
+
+def validate_numbers(section: Any, prefix: str, *, positive: tuple[str, ...] = (),
+                     non_negative: tuple[str, ...] = ()) -> None:
+    """Each named float of ``section`` finite and positive (or non-negative): YAML reads ``.nan`` and
+    ``.inf`` as floats, which would train on silently to NaN weights."""
+    for name in (*positive, *non_negative):
+        value = getattr(section, name)
+        if not math.isfinite(value) or value < 0 or (name in positive and value == 0):
+            wanted = "positive" if name in positive else "at least 0"
+            raise ConfigError(f"'{prefix}.{name}' must be a finite number {wanted}, got {value}")
+
+
+def validate_trainer(trainer: Any) -> None:
+    """The step counts of ``trainer`` (a :class:`~landmarks.config.TrainerConfig`) that must be positive:
+    ``checkpoint_every: 0`` would silently turn periodic checkpoints off."""
+    for name in ("max_steps", "checkpoint_every", "nonfinite_limit"):
+        if getattr(trainer, name) < 1:
+            raise ConfigError(f"'trainer.{name}' must be at least 1, got {getattr(trainer, name)}")
+    if trainer.max_minutes is not None and not (math.isfinite(trainer.max_minutes)
+                                                and trainer.max_minutes > 0):
+        raise ConfigError(f"'trainer.max_minutes' must be a positive number or null, "
+                          f"got {trainer.max_minutes}")
 
 
 def _validate_photometric(photometric) -> None:

@@ -33,6 +33,7 @@ from landmarks.synthetic.faces import (
 )
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.fit import fit, new_run_dir
+from landmarks.training.run_folder import check_run_dir
 from landmarks.viz.selection import evenly_spaced
 
 REGRESSION_IMAGES = 1000  # annotated faces for fitting the linear map
@@ -58,6 +59,7 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     loss_used = loss_description(config)
     # Absolute: figure paths are written relative to the run folder, whatever the working directory.
     run_dir = (Path(output_dir) if output_dir is not None else new_run_dir(config)).resolve()
+    check_run_dir(run_dir)  # a new or empty folder: an earlier demo's or run's files are never replaced
     data_dir = run_dir / "data"
     print(f"[demo] run folder {run_dir}; rendering {REGRESSION_IMAGES + TEST_IMAGES} annotated faces")
     first = config.data.synthetic_count + config.data.validation_count  # after every training face
@@ -74,7 +76,7 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
         raise ConfigError(_too_short(minutes))
     print(f"[demo] training for up to {train_minutes:.1f} minutes")
     config = replace(config, trainer=replace(config.trainer, max_minutes=train_minutes))
-    fit(config, run_dir=run_dir, data=data)
+    fit(config, run_dir=run_dir, data=data, inputs_inside=("data",))
 
     print("[demo] evaluating on held-out faces")
     train, test = (replace(read_annotations(csv, data_dir), point_names=SYNTHETIC_FACE_POINT_NAMES)

@@ -15,7 +15,13 @@ from typing import Literal
 
 from landmarks.colourisation.colour import AB_GRID, ANNEALED_TEMPERATURE, SOFT_NEIGHBOURS, SOFT_SIGMA
 from landmarks.config import DataConfig, TrainerConfig
-from landmarks.config_loading import apply_overrides, from_dict, read_config_dict
+from landmarks.config_loading import (
+    apply_overrides,
+    from_dict,
+    read_config_dict,
+    validate_numbers,
+    validate_trainer,
+)
 from landmarks.errors import ConfigError
 
 
@@ -121,6 +127,8 @@ def validate_lossnet_config(config: LossnetConfig) -> None:
         )
     if data.batch_size < 1:
         raise ConfigError(f"'data.batch_size' must be at least 1, got {data.batch_size}")
+    validate_numbers(config.optim, "optim", positive=("lr",), non_negative=("weight_decay",))
+    validate_trainer(config.trainer)
     if Path(config.output_file).name != config.output_file or not config.output_file:
         raise ConfigError(
             f"'output_file' must be a file name (it goes in the run folder), got {config.output_file!r}"

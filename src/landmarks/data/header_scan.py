@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
+from landmarks.data.images import MAX_IMAGE_PIXELS
 from landmarks.data.scan_cache import cache_lock, default_cache_file, file_stamp, read_cache, write_cache
 
 KIND = "image-headers"
@@ -28,8 +29,8 @@ def readable_header(path: Path) -> bool:
     """Whether PIL recognises ``path`` as an image from its header (no full decode)."""
     try:
         with Image.open(path) as image:
-            return image.size[0] > 0 and image.size[1] > 0
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            return 0 < image.size[0] * image.size[1] <= MAX_IMAGE_PIXELS
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return False
 
 

@@ -6,6 +6,7 @@ Every image, whatever its file (8- or 16-bit, grayscale, palette, RGBA, CMYK), i
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,9 @@ from PIL import Image, UnidentifiedImageError
 from landmarks.data.file_walk import files_under
 from landmarks.errors import DataError
 
+# Images of more pixels are refused, file by file: a 24 KB PNG can claim 20000 x 10000 pixels and
+# take 600 MB to decode (a "decompression bomb"). PIL's own limit, which only warns below twice it.
+MAX_IMAGE_PIXELS = 89_478_485
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
@@ -23,11 +27,26 @@ def load_image(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise DataError(path, "image file does not exist")
     try:
-        with Image.open(path) as image:
-            image.load()
-            return pil_to_rgb8(image)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused just below
+            with Image.open(path) as image:
+                check_image_size(path, image.size)
+                image.load()
+                return pil_to_rgb8(image)
+    except Image.DecompressionBombError:
+        raise DataError(path, f"image has too many pixels (over {2 * MAX_IMAGE_PIXELS}): refused as a "
+                              f"likely decompression bomb") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise DataError(path, f"cannot read image ({error.__class__.__name__}: {error})") from None
+
+
+def check_image_size(path: str | Path, size: tuple[int, int]) -> None:
+    """Raise :class:`DataError` if an image of ``size`` (width, height), read from its header, has
+    more than :data:`MAX_IMAGE_PIXELS` pixels."""
+    width, height = size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise DataError(path, f"image is {width} x {height} pixels, more than {MAX_IMAGE_PIXELS}: "
+                              f"refused as a likely decompression bomb")
 
 
 def pil_to_rgb8(image: Image.Image) -> np.ndarray:

@@ -8,7 +8,9 @@ y down, the centre of the top-left pixel at (0, 0).
 
 The JSON file holds the same numbers per detection (``landmarks``: ``(K, 2)``, ``points``: ``(L, 2)``
 lists, null for a missing value) plus the files that were skipped and why. The CSV is written as
-frames come; the JSON when the writer closes.
+frames come, to a temporary name; when the writer closes, the JSON is written likewise and both are
+renamed to their names, so that a run that fails part-way leaves the results of an earlier run whole
+(never a CSV cut short beside an older JSON).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from landmarks.inference.inputs import Frame
 
 CSV_FILE = "landmarks.csv"
 JSON_FILE = "landmarks.json"
+PARTIAL = ".partial"  # suffix of the files being written, renamed when the writer closes
 DECIMALS = 4  # pixels; far below any detector's accuracy
 CONVENTION = "pixels of each original image: x right, y down, centre of the top-left pixel at (0, 0)"
 
@@ -36,12 +40,15 @@ class ResultsWriter:
     def __init__(self, folder: str | Path, *, num_landmarks: int, point_names: Sequence[str] = (),
                  model: str = ""):
         self.folder = Path(folder)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise DataError(self.folder, "output exists and is not a folder")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.num_landmarks = num_landmarks
         self.point_names = tuple(point_names)
         self.model = model
         self.detections: list[dict] = []
-        self._file = (self.folder / CSV_FILE).open("w", newline="", encoding="utf-8")
+        self._partial_csv = self.folder / f".{CSV_FILE}{PARTIAL}"
+        self._file = self._partial_csv.open("w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._file)
         self._csv.writerow(self.header())
 
@@ -75,16 +82,20 @@ class ResultsWriter:
             "skipped": [{"path": None if e.path is None else str(e.path), "problem": e.problem}
                         for e in skipped],
         }
-        json_path = self.folder / JSON_FILE
-        json_path.write_text(_json_text(document), encoding="utf-8")
-        return self.folder / CSV_FILE, json_path
+        partial_json = self.folder / f".{JSON_FILE}{PARTIAL}"
+        partial_json.write_text(_json_text(document), encoding="utf-8")
+        csv_path, json_path = self.folder / CSV_FILE, self.folder / JSON_FILE
+        os.replace(self._partial_csv, csv_path)
+        os.replace(partial_json, json_path)
+        return csv_path, json_path
 
     def __enter__(self) -> ResultsWriter:
         return self
 
     def __exit__(self, *exc) -> None:
-        if not self._file.closed:
+        if not self._file.closed:  # not closed: the detection failed; earlier results stay as they were
             self._file.close()
+            self._partial_csv.unlink(missing_ok=True)
 
 
 def _json_text(document: dict) -> str:

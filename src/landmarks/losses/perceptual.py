@@ -50,8 +50,12 @@ _DISTANCES = {"l2": masked_mean_squared_error, "l1": masked_mean_absolute_error}
 
 
 def update_running_means(means: torch.Tensor, errors: torch.Tensor, momentum: float) -> torch.Tensor:
-    """Exponential running mean: ``means + momentum * (errors - means)``; ``(L,)`` in, ``(L,)`` out."""
-    return means + momentum * (errors - means)
+    """Exponential running mean: ``means + momentum * (errors - means)``; ``(L,)`` in, ``(L,)`` out.
+
+    A non-finite error leaves its mean as it was: one NaN or Inf step (which the training's guard,
+    :mod:`landmarks.training.nonfinite`, skips) must not poison the normaliser for the rest of the run.
+    """
+    return torch.where(errors.isfinite(), means + momentum * (errors - means), means)
 
 
 def normalised_loss(errors: torch.Tensor, means: torch.Tensor, scale: float) -> torch.Tensor:

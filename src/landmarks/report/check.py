@@ -69,7 +69,7 @@ def _check_image(source: str | None, folder: Path) -> ImageProblem | None:
         with Image.open(path) as image:
             image.load()  # decodes every pixel: catches truncated files that open() alone accepts
             image_format = image.format
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         return ImageProblem(source, f"does not decode ({error.__class__.__name__}: {error})")
     if image_format not in IMAGE_FORMATS:
         return ImageProblem(source, f"is {image_format}, expected one of {IMAGE_FORMATS}")

@@ -7,6 +7,7 @@ A run folder holds everything about one run::
       checkpoints/        step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
       tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``)
       health.csv          the keypoints' health at every logging step (landmarks.training.health)
+      .lock               held while the run trains (landmarks.training.run_folder)
 
 Starting from another run's model (``landmarks fit --init-from MODEL [--restore-optim]``) makes a new
 run folder and leaves the source untouched (:mod:`landmarks.training.init_from`).
@@ -31,9 +32,17 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from landmarks.config import ExperimentConfig
-from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
+from landmarks.config_loading import (
+    apply_overrides,
+    from_dict,
+    read_config_dict,
+    save_config,
+    to_dict,
+    validate,
+)
 from landmarks.denormals import flush_denormals
 from landmarks.errors import ConfigError
 from landmarks.hardware.allocator import keep_freed_memory
@@ -42,10 +51,18 @@ from landmarks.installed_fallback import usable_config
 from landmarks.nn.sync_batch_norm import convert_batch_norms
 from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
+from landmarks.training.checkpoint_io import (
+    LAST,
+    AtomicCheckpointIO,
+    remove_partial_checkpoints,
+    resumable_checkpoint,
+)
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.health import HealthMonitor
 from landmarks.training.init_from import InitSource, write_record
 from landmarks.training.module import LandmarkLearner
+from landmarks.training.nonfinite import NonFiniteGuard
+from landmarks.training.run_folder import check_run_dir, clear_run_dir, run_lock
 from landmarks.training.weight_average import weight_average_callback
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
@@ -77,25 +94,52 @@ def new_run_dir(config: ExperimentConfig) -> Path:
 
 
 def resolve_resume(path: str | Path) -> tuple[Path, Path]:
-    """``(run_dir, checkpoint)`` from a run folder or a checkpoint file inside ``run/checkpoints``."""
+    """``(run_dir, checkpoint)`` from a run folder or a checkpoint file inside ``run/checkpoints``.
+
+    A run folder resumes from its ``last.ckpt``; if that is missing or unreadable, from its newest
+    readable step checkpoint, with a warning (:func:`~landmarks.training.checkpoint_io.resumable_checkpoint`).
+    Reads only: nothing is written.
+    """
     path = Path(path)
     if path.is_dir():
-        run_dir, checkpoint = path, path / "checkpoints" / "last.ckpt"
+        run_dir, checkpoint = path, path / "checkpoints" / LAST
+        present = checkpoint.is_file() or any(checkpoint.parent.glob("step-*.ckpt"))
     else:
         run_dir, checkpoint = path.parent.parent, path
-    if not checkpoint.is_file():
+        present = checkpoint.is_file()
+    if not present:
         raise ConfigError(f"cannot resume: {checkpoint} does not exist")
     if not (run_dir / "config.yaml").is_file():
         raise ConfigError(f"cannot resume: {run_dir / 'config.yaml'} (the run's config) does not exist")
-    return run_dir, checkpoint
+    return run_dir, resumable_checkpoint(checkpoint)
 
 
 def resume_config(run_dir: Path, overrides: list[str]) -> ExperimentConfig:
-    """The run's saved config with ``overrides`` applied."""
-    raw = apply_overrides(read_config_dict(run_dir / "config.yaml"), overrides)
-    config = from_dict(ExperimentConfig, raw)
+    """The run's saved config with ``overrides`` applied.
+
+    Raises:
+        ConfigError: if an override changes the model or the loss network: the run's checkpoints hold
+            the old ones, so the resumed run could not load them.
+    """
+    saved = read_config_dict(run_dir / "config.yaml")
+    config = from_dict(ExperimentConfig, apply_overrides(saved, overrides))
     validate(config)
+    refuse_architecture_change(from_dict(ExperimentConfig, saved), config, run_dir,
+                               sections=("model", "loss"))
     return config
+
+
+def refuse_architecture_change(saved, config, run_dir: Path, sections: tuple[str, ...]) -> None:
+    """Raise :class:`ConfigError` naming the first field of ``sections`` that ``config`` changes from
+    the run's ``saved`` config (both dataclasses with those sections)."""
+    for section in sections:
+        old, new = to_dict(getattr(saved, section)), to_dict(getattr(config, section))
+        changed = [key for key in old if old[key] != new[key]]
+        if changed:
+            key = changed[0]
+            raise ConfigError(f"cannot resume {run_dir} with '{section}.{key}' changed ({old[key]!r} -> "
+                              f"{new[key]!r}): its checkpoints hold the run's own {section}; start a new "
+                              f"run (--run-dir) for another one")
 
 
 def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
@@ -106,7 +150,8 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         every_n_train_steps=t.checkpoint_every, save_top_k=-1, save_last=True,
         # last.ckpt is also written by FinalCheckpoint: overwrite it, never add last-v1.ckpt beside it.
         enable_version_counter=False)
-    callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
+    callbacks = [checkpoints, FinalCheckpoint(run_dir / "checkpoints" / LAST),
+                 NonFiniteGuard(t.nonfinite_limit),
                  LearningRateMonitor(logging_interval="step"), ImageGridLogger(), ResumedLoggingStep(),
                  HealthMonitor(run_dir / HEALTH_FILE)]
     if t.ema_decay is not None:
@@ -124,8 +169,17 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         callbacks=callbacks,
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
-        default_root_dir=run_dir,
+        default_root_dir=run_dir, plugins=[AtomicCheckpointIO()],
     )
+
+
+def checked_trainer(build, config, run_dir: Path) -> L.Trainer:
+    """``build(config, run_dir)``, with Lightning's refusal of a trainer value (an unknown accelerator,
+    more devices than exist) as a :class:`ConfigError`; the Trainer itself writes nothing."""
+    try:
+        return build(config, run_dir)
+    except (ValueError, TypeError, MisconfigurationException) as error:
+        raise ConfigError(f"trainer settings: {error}") from None
 
 
 def first_process() -> bool:
@@ -144,21 +198,38 @@ def externally_launched() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 or by_slurm
 
 
-def start_run(config, run_dir: Path | None) -> Path:
-    """Make the run folder (``run_dir``, or a new one from ``config.name`` and ``config.output_dir``),
-    save the resolved config there (first process only), and seed; returns the folder.
-
-    ``config`` is any config dataclass with ``name``, ``output_dir`` and ``trainer.seed`` (the landmark
-    model's or the loss network's).
-    """
-    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if first_process():
-        save_config(config, run_dir / "config.yaml")
+def seed_run(config) -> None:
+    """Seed every generator from ``config.trainer.seed`` (before the networks are built: their
+    initial weights come from it); ``config`` is the landmark model's or the loss network's."""
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
-    return run_dir
+
+
+@contextmanager
+def owned_run_dir(config, run_dir: Path, *, resume: bool = False, overwrite: bool = False,
+                  inputs_inside: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Make and lock ``run_dir`` for the duration, and save the resolved config there; yields it.
+
+    Called once every check of the run has passed, so that a run that cannot start leaves no folder
+    behind. The first process claims the folder (:mod:`landmarks.training.run_folder`): it refuses a
+    folder holding another run (unless ``resume`` or ``overwrite``) or one in use, clears it for
+    ``overwrite``, and removes the temporary files of a save that a kill interrupted. Other processes
+    of a distributed run write into the folder the first one holds.
+    """
+    if not first_process():
+        yield run_dir
+        return
+    check_run_dir(run_dir, resume=resume, overwrite=overwrite, inputs_inside=inputs_inside)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir):
+        check_run_dir(run_dir, resume=resume, overwrite=overwrite, inputs_inside=inputs_inside,
+                      locked=True)  # again, now that no other process can start in it
+        if overwrite and not resume:
+            clear_run_dir(run_dir, inputs_inside)
+        remove_partial_checkpoints(run_dir / "checkpoints")
+        save_config(config, run_dir / "config.yaml")
+        yield run_dir
 
 
 def resolve_precision(config):
@@ -191,53 +262,62 @@ def run_dir_visible_to_children(run_dir: Path) -> Iterator[None]:
             os.environ[RUN_DIR_ENV] = inherited
 
 
-def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
-        resume_from: Path | None = None, data: LandmarkData | None = None,
-        init_from: InitSource | None = None) -> Path:
+def fit(config: ExperimentConfig, *, run_dir: Path | None = None, resume_from: Path | None = None,
+        data: LandmarkData | None = None, overwrite: bool = False,
+        inputs_inside: tuple[str, ...] = (), init_from: InitSource | None = None) -> Path:
     """Train (or continue training) the model described by ``config``; returns the run folder.
 
+    ``run_dir``: a new or empty folder, the resumed run's own (``resume_from``), or with ``overwrite``
+    a run folder to replace; ``inputs_inside``: names in it that the caller put there for this run.
     ``init_from``: a new run starts from another run's weights (and, with its ``checkpoint``, its
     optimiser state and step), read and checked beforehand by
     :func:`~landmarks.training.init_from.read_init_source`.
-
     ``data``: the data module of ``config.data``, already set up (the demo prepares its images before
     it decides how much of its time budget is left for training); built here if None.
+
+    Every check (folder, config, weights, data, trainer values) runs before the run folder is made or
+    touched, so a run that cannot start leaves nothing behind.
     """
     flush_denormals()  # for API callers, before any torch work here (the command line did it already)
     keep_freed_memory()  # likewise: before the first large allocation (landmarks.hardware.allocator)
-    if resume_from is None:  # a resumed run keeps the model and loss its checkpoints were made with
+    resume = resume_from is not None
+    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
+    if first_process():  # fail at once on a folder in use or holding another run, before any work
+        check_run_dir(run_dir, resume=resume, overwrite=overwrite, inputs_inside=inputs_inside)
+    if not resume:  # a resumed run keeps the model and loss its checkpoints were made with
         config, replaced = usable_config(config)
         for line in replaced:
             logger.warning("WARNING: %s", line)
-    # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
         data = LandmarkData(config.data, data_image_size(config))
-    data.setup("fit")
-    run_dir = start_run(config, run_dir)
-    config = resolve_precision(config)
-    learner = LandmarkLearner.from_config(config)
+    data.setup("fit")  # bad data (an empty or unreadable folder) fails here
+    seed_run(config)
+    saved_config, config = config, resolve_precision(config)  # config.yaml keeps precision: auto
+    learner = LandmarkLearner.from_config(config)  # loads the loss network's and detector's weights
     if config.trainer.sync_batchnorm:
         # Ours, not Lightning's sync_batchnorm: torch.nn.SyncBatchNorm refuses CPU tensors.
         convert_batch_norms(learner.model)
     if config.trainer.compile:
         for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
             network.compile()  # in place: checkpoint keys stay the same
+    checkpoint = resume_from
     if init_from is not None:
         learner.model.load_state_dict(init_from.weights)  # shapes checked by read_init_source
-        if first_process():
+        if init_from.checkpoint is not None:  # Lightning restores the optimiser, schedule and step
+            checkpoint = init_from.checkpoint
+    trainer = checked_trainer(build_trainer, config, run_dir)  # writes nothing yet
+    with owned_run_dir(saved_config, run_dir, resume=resume, overwrite=overwrite,
+                       inputs_inside=inputs_inside), \
+            run_dir_visible_to_children(run_dir), warnings.catch_warnings():
+        if init_from is not None and first_process():
             write_record(init_from, run_dir)
             print(init_from.describe(), flush=True)
-        if init_from.checkpoint is not None:  # Lightning restores the optimiser, schedule and step
-            resume_from = init_from.checkpoint
-    trainer = build_trainer(config, run_dir)
-    with run_dir_visible_to_children(run_dir), warnings.catch_warnings():
         # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
         # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
         warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
         # No validation set (one video, validation_count 0): LandmarkData.val_dataloader returns [].
         warnings.filterwarnings("ignore", message=r"Total length of `list` across ranks is zero")
-        if resume_from is not None and init_from is None:  # the run's own checkpoints are expected there
+        if resume:  # the run's own checkpoints are expected there
             warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
-        trainer.fit(learner, datamodule=data, ckpt_path=str(resume_from) if resume_from else None)
+        trainer.fit(learner, datamodule=data, ckpt_path=str(checkpoint) if checkpoint is not None else None)
     return run_dir
-
