@@ -92,14 +92,14 @@ def test_unknown_shipped_config(capsys, outputs):
 
 def test_unknown_options_are_still_rejected(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "a.b=1", "--run-dir", "somewhere", "c.d=2", "--no-such-option"])
+        main(["fit", "a.b=1", "--output", "somewhere", "c.d=2", "--no-such-option"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: c.d=2 --no-such-option" in capsys.readouterr().err
 
 
 def test_overrides_after_options_are_applied(capsys, tmp_path):
     # argparse fills the overrides only once; main() keeps the rest, in order: the later one wins.
-    argv = ["fit", *TINY, "--run-dir", str(tmp_path / "run"), "model.image_size=64", "model.image_size=96"]
+    argv = ["fit", *TINY, "--output", str(tmp_path / "run"), "model.image_size=64", "model.image_size=96"]
     fails_cleanly(capsys, argv, "model.image_size", "96")
 
 

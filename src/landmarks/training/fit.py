@@ -41,6 +41,7 @@ from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, Resum
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.health import HealthMonitor
 from landmarks.training.module import LandmarkLearner
+from landmarks.training.trainer_check import check_trainer_settings
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
 RUN_DIR_ENV = "LANDMARKS_RUN_DIR"
@@ -149,7 +150,7 @@ def resolve_precision(config):
     t = config.trainer
     choice = choose_precision(t.precision, training_device(t.accelerator), config.model.image_size)
     if _first_process():
-        print(choice.line(), flush=True)
+        logger.info("%s", choice.line())
     return dataclasses.replace(config, trainer=dataclasses.replace(t, precision=choice.precision))
 
 
@@ -180,7 +181,8 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
     if resume_from is None:  # a resumed run keeps the model and loss its checkpoints were made with
         config, replaced = usable_config(config)
         for line in replaced:
-            logger.warning("WARNING: %s", line)
+            logger.warning("%s", line)
+    check_trainer_settings(config)  # accelerator, devices, precision: before anything is written
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
         data = LandmarkData(config.data, data_image_size(config))

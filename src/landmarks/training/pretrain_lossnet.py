@@ -30,6 +30,7 @@ from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.data import LandmarkData
 from landmarks.training.fit import resolve_precision, run_dir_visible_to_children, start_run
 from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
+from landmarks.training.trainer_check import check_trainer_settings
 
 
 def resume_lossnet_config(run_dir: Path, overrides: list[str]) -> LossnetConfig:
@@ -71,6 +72,7 @@ def pretrain_lossnet(
     The weights file is ``run_dir / config.output_file``, a torchvision ``features.*`` state dict of
     ``config.model.network``: use it as ``loss.weights`` with ``loss.network`` set to that layout.
     """
+    check_trainer_settings(config)  # accelerator, devices, precision: before anything is written
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     data = LandmarkData(config.data, config.model.image_size)
     data.setup("fit")
