@@ -183,7 +183,13 @@ def _export(args: argparse.Namespace) -> None:
     from landmarks.models.checkpoint import load_trained_model
     from landmarks.models.export import export_model
 
-    for path in export_model(load_trained_model(args.model), args.output, onnx=args.onnx):
+    trained = load_trained_model(args.model)
+    written = export_model(trained, args.output, onnx=args.onnx)
+    if args.hub_card:
+        from landmarks.models.hub import write_hub_card
+
+        written += write_hub_card(trained, args.output, regressor=args.regressor, metrics=args.metrics)
+    for path in written:
         logger.info("wrote %s", path)
 
 
@@ -392,6 +398,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_deprecated(export, "--out", "--output", "output", type=Path)
     export.add_argument("--onnx", action="store_true", help="also export the detector as ONNX: input "
                         "(B, 3, S, S) RGB in [0, 1]; outputs keypoints (B, K, 2) in [-1, 1], scores")
+    export.add_argument("--hub-card", action="store_true",
+                        help="also write OUTPUT/README.md, a model card (config, metrics, usage) for a "
+                             "model hub; upload the folder with the hub's tool")
+    export.add_argument("--regressor", type=Path, help="with --hub-card: regressor.safetensors from "
+                                                       "landmarks evaluate, copied into OUTPUT")
+    export.add_argument("--metrics", type=Path, help="with --hub-card: metrics.json from landmarks "
+                                                     "evaluate, copied into OUTPUT and shown on the card")
     export.set_defaults(handler=_export)
 
     demo = commands.add_parser(
