@@ -53,6 +53,7 @@ def _fit(args: argparse.Namespace) -> None:
     if args.print_config:
         return _print_config(args, overrides)
     from landmarks.training.fit import fit, resolve_resume, resume_config
+    from landmarks.training.loggers import logger_hint
 
     if args.resume:
         if args.config is not None:
@@ -64,7 +65,7 @@ def _fit(args: argparse.Namespace) -> None:
     else:
         config = load_config(args.config or "default", overrides)
         run_dir = fit(config, run_dir=args.output)
-    logger.info("run folder: %s  (tensorboard --logdir %s)", run_dir, run_dir / "tensorboard")
+    logger.info("run folder: %s  (%s)", run_dir, logger_hint(config.trainer.logger, run_dir))
 
 
 def _print_config(args: argparse.Namespace, overrides: list[str]) -> None:
@@ -98,6 +99,7 @@ def _configs(args: argparse.Namespace) -> None:
 def _pretrain_lossnet(args: argparse.Namespace) -> None:
     from landmarks.colourisation.config import load_lossnet_config
     from landmarks.training.fit import resolve_resume
+    from landmarks.training.loggers import logger_hint
     from landmarks.training.pretrain_lossnet import pretrain_lossnet, resume_lossnet_config
 
     overrides = list(args.overrides)
@@ -111,12 +113,12 @@ def _pretrain_lossnet(args: argparse.Namespace) -> None:
             raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
         run_dir, checkpoint = resolve_resume(args.resume)
         logger.info("resuming %s from %s", run_dir, checkpoint)
-        run_dir, weights = pretrain_lossnet(resume_lossnet_config(run_dir, overrides), run_dir=run_dir,
-                                            resume_from=checkpoint)
+        config = resume_lossnet_config(run_dir, overrides)
+        run_dir, weights = pretrain_lossnet(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_lossnet_config(args.config or "lossnet-cpu", overrides)
         run_dir, weights = pretrain_lossnet(config, run_dir=args.output)
-    logger.info("run folder: %s  (tensorboard --logdir %s)", run_dir, run_dir / "tensorboard")
+    logger.info("run folder: %s  (%s)", run_dir, logger_hint(config.trainer.logger, run_dir))
     logger.info("loss network: %s", weights)
 
 

@@ -181,6 +181,9 @@ class TrainerConfig:
     precision: str = "auto"
     channels_last: bool = False  # channels-last memory layout of the networks (faster on some GPUs)
     compile: bool = False  # torch.compile the three networks
+    # where scalars and image grids go: tensorboard, csv (metrics.csv, PNGs), wandb or mlflow (optional
+    # extras; offline with WANDB_MODE=offline, a local file store for mlflow): landmarks.training.loggers
+    logger: Literal["tensorboard", "csv", "wandb", "mlflow"] = "tensorboard"
     log_every: int = 50  # steps between scalar logs
     image_every: int = 500  # steps between image grids in TensorBoard
     val_every: int = 1000  # steps between validations

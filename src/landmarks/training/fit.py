@@ -5,7 +5,8 @@ A run folder holds everything about one run::
     runs/<name>-<YYYYmmdd-HHMMSS>/
       config.yaml         the fully resolved config (every field)
       checkpoints/        step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
-      tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``)
+      tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``;
+                          or csv/, wandb/, mlruns/ with trainer.logger: landmarks.training.loggers)
       health.csv          the keypoints' health at every logging step (landmarks.training.health)
 
 Resuming (``landmarks fit --resume RUN``) reads the run's ``config.yaml`` (plus any overrides, e.g. a
@@ -27,7 +28,6 @@ from pathlib import Path
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
-from lightning.pytorch.loggers import TensorBoardLogger
 
 from landmarks.config import ExperimentConfig
 from landmarks.config_loading import apply_overrides, from_dict, read_config_dict, save_config, validate
@@ -40,6 +40,7 @@ from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.health import HealthMonitor
+from landmarks.training.loggers import build_logger, check_logger
 from landmarks.training.module import LandmarkLearner
 from landmarks.training.trainer_check import check_trainer_settings
 
@@ -105,7 +106,7 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
         accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=t.precision,
-        logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
+        logger=build_logger(t.logger, run_dir, config.name),
         callbacks=callbacks,
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
@@ -183,6 +184,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None,
         for line in replaced:
             logger.warning("%s", line)
     check_trainer_settings(config)  # accelerator, devices, precision: before anything is written
+    check_logger(config.trainer.logger)
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
         data = LandmarkData(config.data, data_image_size(config))

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
-from lightning.pytorch.loggers import TensorBoardLogger
 
 from landmarks.colourisation.config import LossnetConfig, lossnet_config_from_dict
 from landmarks.colourisation.export import save_loss_network
@@ -29,6 +28,7 @@ from landmarks.errors import ConfigError
 from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.data import LandmarkData
 from landmarks.training.fit import resolve_precision, run_dir_visible_to_children, start_run
+from landmarks.training.loggers import build_logger, check_logger
 from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 from landmarks.training.trainer_check import check_trainer_settings
 
@@ -55,7 +55,7 @@ def build_lossnet_trainer(config: LossnetConfig, run_dir: Path) -> L.Trainer:
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
         accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=t.precision,
-        logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
+        logger=build_logger(t.logger, run_dir, config.name),
         callbacks=[checkpoints, FinalCheckpoint(run_dir / "checkpoints" / "last.ckpt"),
                    LearningRateMonitor(logging_interval="step"), ColourisationSampleLogger()],
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
@@ -73,6 +73,7 @@ def pretrain_lossnet(
     ``config.model.network``: use it as ``loss.weights`` with ``loss.network`` set to that layout.
     """
     check_trainer_settings(config)  # accelerator, devices, precision: before anything is written
+    check_logger(config.trainer.logger)
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     data = LandmarkData(config.data, config.model.image_size)
     data.setup("fit")
