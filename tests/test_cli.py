@@ -73,8 +73,10 @@ def test_folder_of_corrupt_images(capsys, tmp_path, outputs):
     root.mkdir()
     for name in ("a.jpg", "b.png", "c.jpg"):
         (root / name).write_bytes(b"definitely not an image")
-    with pytest.warns(UserWarning, match="unreadable"):
-        fails_cleanly(capsys, fit_args(outputs, "--data-root", str(root)), str(root), "no usable images")
+    assert main(fit_args(outputs, "--data-root", str(root))) == 2
+    err = capsys.readouterr().err.splitlines()  # the skipped files' warning as one plain line, then the error
+    assert err[0].startswith(f"landmarks fit: warning: {root}: skipping 2 unreadable image file(s)"), err
+    assert err[-1].startswith("landmarks fit: error:") and "no usable images" in err[-1], err
 
 
 def test_resume_without_a_checkpoint(capsys, tmp_path):
@@ -92,14 +94,14 @@ def test_unknown_shipped_config(capsys, outputs):
 
 def test_unknown_options_are_still_rejected(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "a.b=1", "--run-dir", "somewhere", "c.d=2", "--no-such-option"])
+        main(["fit", "a.b=1", "--output", "somewhere", "c.d=2", "--no-such-option"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: c.d=2 --no-such-option" in capsys.readouterr().err
 
 
 def test_overrides_after_options_are_applied(capsys, tmp_path):
     # argparse fills the overrides only once; main() keeps the rest, in order: the later one wins.
-    argv = ["fit", *TINY, "--run-dir", str(tmp_path / "run"), "model.image_size=64", "model.image_size=96"]
+    argv = ["fit", *TINY, "--output", str(tmp_path / "run"), "model.image_size=64", "model.image_size=96"]
     fails_cleanly(capsys, argv, "model.image_size", "96")
 
 

@@ -11,8 +11,10 @@ def load(path, *, device="cpu", regressor=None, precision="auto"):
     """A trained model ready to find landmarks on new images: ``landmarks.load(path).detect(images)``.
 
     Args:
-        path: a run folder (its last checkpoint), a checkpoint file, or a folder written by
-            ``landmarks export`` (or the ``model.safetensors`` in it).
+        path: a run folder (its last checkpoint), a checkpoint file, a folder written by
+            ``landmarks export`` (or the ``model.safetensors`` in it), or ``"hf://OWNER/NAME"``: such a
+            folder on the Hugging Face Hub (needs ``pip install 'landmarks[hub]'``; cached, and read
+            from the cache alone with ``HF_HUB_OFFLINE=1``).
         device: where the detector runs (``"cpu"``, ``"cuda"``).
         regressor: optional ``regressor.safetensors`` written by ``landmarks evaluate``, to also
             predict the annotated points (:meth:`~landmarks.inference.LandmarkDetector.detect_points`).

@@ -1,26 +1,46 @@
 """The ``landmarks`` command. Each subcommand parses its arguments and calls the library.
 
 Errors caused by the user's input (:class:`~landmarks.errors.LandmarksError`) are printed as one
-line and exit with status 2; anything else is a bug and keeps its traceback.
+line and exit with status 2; anything else is a bug and keeps its traceback. Every message goes through
+:mod:`logging` (:mod:`landmarks.cli_logging`: ``-v`` / ``-q``); the option names every subcommand
+shares, and the old spellings kept for one release, are in :mod:`landmarks.cli_options`.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
+from landmarks import __version__
+from landmarks.cli_logging import setup_logging
+from landmarks.cli_options import (
+    add_deprecated,
+    add_device,
+    add_verbosity,
+    deprecation_lines,
+    evaluation_folder,
+    resolve_device,
+)
 from landmarks.errors import LandmarksError
+
+logger = logging.getLogger("landmarks.cli")
 
 OVERRIDES_HELP = "config overrides as dotted.key=value, e.g. model.num_landmarks=30 trainer.max_steps=1000"
 
 
 def _fit(args: argparse.Namespace) -> None:
+    from landmarks.config_catalog import require_fit_config
     from landmarks.config_loading import load_config
     from landmarks.datasets import is_dataset, protocol_preprocessing
     from landmarks.training.fit import first_process, fit, resolve_resume, resume_config
     from landmarks.training.init_from import read_init_source
 
+    if args.help_config:
+        return _help_config()
+    if args.config is not None:
+        require_fit_config(args.config)
     overrides = list(args.overrides)
     if args.init_from is not None and args.resume:
         raise LandmarksError("give either --init-from (a new run) or --resume (the same run), not both")
@@ -38,12 +58,16 @@ def _fit(args: argparse.Namespace) -> None:
         overrides.append(f"data.root={args.data_root}")
         if args.data is None:
             overrides.append("data.source=image-folder")
+    if args.print_config:
+        return _print_config(args, overrides)
+    from landmarks.training.loggers import logger_hint
+
     if args.resume:
         _check_resume_options(args)
         run_dir, checkpoint = resolve_resume(args.resume)
         config = resume_config(run_dir, overrides)
         if first_process():  # the other processes of a multi-process run say nothing
-            print(f"resuming {run_dir} from {checkpoint}")
+            logger.info("resuming %s from %s", run_dir, checkpoint)
         fit(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_config(args.config or "default", overrides)
@@ -51,41 +75,73 @@ def _fit(args: argparse.Namespace) -> None:
         init_from = config.trainer.init_from
         if init_from is not None:  # read and checked before any run folder is made
             source = read_init_source(init_from, config, restore_optim=config.trainer.restore_optim)
-            if args.run_dir is not None and args.run_dir.resolve() in Path(init_from).resolve().parents:
-                raise LandmarksError(f"--run-dir {args.run_dir} holds the --init-from model: a fine-tuned "
+            if args.output is not None and args.output.resolve() in Path(init_from).resolve().parents:
+                raise LandmarksError(f"--output {args.output} holds the --init-from model: a fine-tuned "
                                      f"run gets a new folder")
-        run_dir = fit(config, run_dir=args.run_dir, init_from=source, overwrite=args.overwrite)
-    if first_process():
-        print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
+        run_dir = fit(config, run_dir=args.output, init_from=source, overwrite=args.overwrite)
+    if first_process():  # the other processes of a multi-process run say nothing
+        logger.info("run folder: %s  (%s)", run_dir, logger_hint(config.trainer.logger, run_dir))
 
 
 def _check_resume_options(args: argparse.Namespace) -> None:
     if args.config is not None:
         raise LandmarksError("give either --config or --resume: a resumed run keeps its own config")
-    if args.overwrite or args.run_dir is not None:
-        raise LandmarksError("--resume continues the run in its own folder: it takes no --run-dir "
+    if args.overwrite or args.output is not None:
+        raise LandmarksError("--resume continues the run in its own folder: it takes no --output "
                              "or --overwrite")
+
+
+def _print_config(args: argparse.Namespace, overrides: list[str]) -> None:
+    """The resolved config (every field) as YAML on standard output; nothing is trained or written."""
+    import yaml
+
+    from landmarks.config_loading import load_config, to_dict
+    from landmarks.training.fit import resolve_resume, resume_config
+
+    if args.resume:
+        config = resume_config(resolve_resume(args.resume)[0], overrides)
+    else:
+        config = load_config(args.config or "default", overrides)
+    sys.stdout.write(yaml.safe_dump(to_dict(config), sort_keys=False))
+
+
+def _help_config() -> None:
+    from landmarks.config import ExperimentConfig
+    from landmarks.config_fields import describe_fields, format_field_help
+
+    sys.stdout.write("Config fields of landmarks fit (in a YAML file, or overrides dotted.key=value):\n")
+    sys.stdout.write(format_field_help(describe_fields(ExperimentConfig)) + "\n")
+
+
+def _configs(args: argparse.Namespace) -> None:
+    from landmarks.config_catalog import format_catalog, shipped_configs
+
+    sys.stdout.write(format_catalog(shipped_configs()) + "\n")
 
 
 def _pretrain_lossnet(args: argparse.Namespace) -> None:
     from landmarks.colourisation.config import load_lossnet_config
     from landmarks.training.fit import resolve_resume
+    from landmarks.training.loggers import logger_hint
     from landmarks.training.pretrain_lossnet import pretrain_lossnet, resume_lossnet_config
 
     overrides = list(args.overrides)
+    if args.data is not None:
+        overrides.append(f"data.source={args.data}")
     if args.data_root is not None:
-        overrides += ["data.source=image-folder", f"data.root={args.data_root}"]
+        overrides += ([] if args.data is not None else ["data.source=image-folder"]) + [
+            f"data.root={args.data_root}"]
     if args.resume:
         _check_resume_options(args)
         run_dir, checkpoint = resolve_resume(args.resume)
-        print(f"resuming {run_dir} from {checkpoint}")
-        run_dir, weights = pretrain_lossnet(resume_lossnet_config(run_dir, overrides), run_dir=run_dir,
-                                            resume_from=checkpoint)
+        logger.info("resuming %s from %s", run_dir, checkpoint)
+        config = resume_lossnet_config(run_dir, overrides)
+        run_dir, weights = pretrain_lossnet(config, run_dir=run_dir, resume_from=checkpoint)
     else:
         config = load_lossnet_config(args.config or "lossnet-cpu", overrides)
-        run_dir, weights = pretrain_lossnet(config, run_dir=args.run_dir, overwrite=args.overwrite)
-    print(f"run folder: {run_dir}  (tensorboard --logdir {run_dir / 'tensorboard'})")
-    print(f"loss network: {weights}")
+        run_dir, weights = pretrain_lossnet(config, run_dir=args.output, overwrite=args.overwrite)
+    logger.info("run folder: %s  (%s)", run_dir, logger_hint(config.trainer.logger, run_dir))
+    logger.info("loss network: %s", weights)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -95,14 +151,15 @@ def _evaluate(args: argparse.Namespace) -> None:
     def annotations(csv_path: Path | None):
         if csv_path is None:
             return None
-        return read_annotations(csv_path, args.root if args.root is not None else csv_path.parent)
+        images = args.data_root if args.data is None and args.data_root is not None else csv_path.parent
+        return read_annotations(csv_path, images)
 
     splits = _dataset_splits(args)
     train = annotations(args.train) if args.train is not None else splits and splits.train
     test = annotations(args.test) if args.test is not None else splits and splits.test
     val = annotations(args.val) if args.val is not None else splits and splits.val
     if train is None or test is None:
-        raise LandmarksError("give --dataset NAME --data-root DIR, or --train and --test annotation CSVs")
+        raise LandmarksError("give --data NAME --data-root DIR, or --train and --test annotation CSVs")
     eyes = splits.eye_indices if splits is not None and args.eyes is None else (0, 1)
     if args.eyes is not None:
         eyes = tuple(int(i) for i in args.eyes.split(","))
@@ -114,40 +171,28 @@ def _evaluate(args: argparse.Namespace) -> None:
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
                               ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame,
                               pck_scale=pck_scale)
-    output = args.output or _evaluation_folder(args.checkpoint)
+    output = args.output or evaluation_folder(args.model)
     # A named dataset is preprocessed by its own protocol, whatever the model was trained on.
     preprocessing = None
-    if args.dataset is not None:
+    if args.data is not None:
         from landmarks.datasets import protocol_preprocessing
 
-        preprocessing = protocol_preprocessing(args.dataset)
-    result = evaluate_checkpoint(args.checkpoint, train=train, test=test, val=val, options=options,
+        preprocessing = protocol_preprocessing(args.data)
+    result = evaluate_checkpoint(args.model, train=train, test=test, val=val, options=options,
                                  output_dir=output, device=args.device, batch_size=args.batch_size,
                                  preprocessing=preprocessing)
-    print(result.table())
-    print(f"results and figures: {output}")
-
-
-def _evaluation_folder(model: Path) -> Path:
-    """Where ``evaluate`` writes without ``--output``: ``RUN/evaluation`` for a run folder or a checkpoint
-    in its ``checkpoints/``; ``FOLDER/evaluation`` for an export folder; ``NAME-evaluation`` beside a
-    loose checkpoint file ``NAME.ckpt``."""
-    if model.is_dir():
-        return model / "evaluation"
-    if model.parent.name == "checkpoints" and (model.parent.parent / "config.yaml").is_file():
-        return model.parent.parent / "evaluation"
-    return model.with_name(f"{model.stem}-evaluation")
+    logger.info("%s", result.table())
+    logger.info("results and figures: %s", output)
 
 
 def _dataset_splits(args: argparse.Namespace):
-    """The evaluation splits of ``--dataset`` under ``--data-root``, or None without ``--dataset``."""
-    if args.dataset is None:
-        if args.data_root is not None:
-            raise LandmarksError("--data-root needs --dataset NAME")
+    """The evaluation splits of ``--data`` under ``--data-root``, or None without ``--data`` (then
+    ``--data-root`` is the folder the CSVs' image paths are relative to)."""
+    if args.data is None:
         return None
     from landmarks.datasets import open_dataset
 
-    return open_dataset(args.dataset, args.data_root).evaluation_splits()
+    return open_dataset(args.data, args.data_root).evaluation_splits()
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -155,14 +200,14 @@ def _detect(args: argparse.Namespace) -> int:
 
     detector = load_detector(args.model, device=args.device, regressor=args.regressor,
                              precision=args.precision)
-    print(detector.precision.line(), file=sys.stderr)
+    logger.info("%s", detector.precision.line())
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
                            batch_size=args.batch_size, model_name=str(args.model))
-    print(f"landmarks of {summary.frames} images and video frames ({summary.files} files): "
-          f"{args.output}/landmarks.csv, landmarks.json")
+    logger.info("landmarks of %d images and video frames (%d files): %s/landmarks.csv, landmarks.json",
+                summary.frames, summary.files, args.output)
     if summary.skipped:
-        print(f"landmarks detect: skipped {len(summary.skipped)} file(s) that could not be read, or not "
-              "wholly (listed above and in landmarks.json)", file=sys.stderr)
+        logger.warning("skipped %d file(s) that could not be read, or not wholly (listed above and in "
+                       "landmarks.json)", len(summary.skipped))
         return 1
     return 0
 
@@ -171,15 +216,21 @@ def _export(args: argparse.Namespace) -> None:
     from landmarks.models.checkpoint import load_trained_model
     from landmarks.models.export import export_model
 
-    for path in export_model(load_trained_model(args.model), args.output, onnx=args.onnx):
-        print(f"wrote {path}")
+    trained = load_trained_model(args.model)
+    written = export_model(trained, args.output, onnx=args.onnx)
+    if args.hub_card:
+        from landmarks.models.hub import write_hub_card
+
+        written += write_hub_card(trained, args.output, regressor=args.regressor, metrics=args.metrics)
+    for path in written:
+        logger.info("wrote %s", path)
 
 
 def _demo(args: argparse.Namespace) -> None:
     from landmarks.demo import run_demo
 
     report = run_demo(minutes=args.minutes, output_dir=args.output, overrides=list(args.overrides))
-    print(f"demo report: {report}")
+    logger.info("demo report: %s", report)
 
 
 def _synth(args: argparse.Namespace) -> None:
@@ -198,13 +249,13 @@ def _synth(args: argparse.Namespace) -> None:
                              f"--size 32 to 256; got {args.videos}, {args.train_videos}, {args.frames}, "
                              f"{args.every}, {args.size}")
     config = load_config(args.config, list(args.overrides))
-    written = write_body_evaluation_set(args.out, config.data, train_videos=args.train_videos,
+    written = write_body_evaluation_set(args.output, config.data, train_videos=args.train_videos,
                                         test_videos=args.videos, frames=args.frames, size=args.size,
                                         every=args.every, mp4=not args.no_mp4)
     train, test = written.train_videos, written.test_videos
-    print(f"synthetic bodies of collection {config.data.synthetic_seed}, never trained on by {args.config}: "
-          f"videos {train.start}-{train.stop - 1} in {written.train_csv}, "
-          f"{test.start}-{test.stop - 1} in {written.test_csv}")
+    logger.info("synthetic bodies of collection %s, never trained on by %s: videos %d-%d in %s, %d-%d in %s",
+                config.data.synthetic_seed, args.config, train.start, train.stop - 1, written.train_csv,
+                test.start, test.stop - 1, written.test_csv)
 
 
 def _synth_wild_faces(args: argparse.Namespace) -> None:
@@ -218,23 +269,18 @@ def _synth_wild_faces(args: argparse.Namespace) -> None:
                              f"at least 1, --size 32 to 256; got {count}, {args.test_count}, {videos}, "
                              f"{frames}, {args.workers}, {args.size}")
     written = dict(size=args.size, seed=args.seed, workers=args.workers)
-    print(f"wild synthetic faces of collection {args.seed} at {args.size} px:")
+    logger.info("wild synthetic faces of collection %s at %s px:", args.seed, args.size)
     if count:
-        train = write_wild_faces(args.out, "train", start=0, count=count, **written)
-        print(f"  faces 0-{count - 1}: {train}")
+        train = write_wild_faces(args.output, "train", start=0, count=count, **written)
+        logger.info("  faces 0-%d: %s", count - 1, train)
     if args.test_count:
-        test = write_wild_faces(args.out, "test", start=count, count=args.test_count, **written)
-        print(f"  faces {count}-{count + args.test_count - 1} (other identities): {test}")
+        test = write_wild_faces(args.output, "test", start=count, count=args.test_count, **written)
+        logger.info("  faces %d-%d (other identities): %s", count, count + args.test_count - 1, test)
     if videos:
-        csv_path = write_wild_face_videos(args.out, videos=range(videos), frames=frames, **written)
-        print(f"  {videos} identity videos of {frames} frames: {csv_path} "
-              f"(landmarks fit --data frame-folders --data-root {args.out / 'videos'})")
-
-
-def _configs(args: argparse.Namespace) -> None:
-    from landmarks.config_catalog import config_listing
-
-    print(config_listing())
+        csv_path = write_wild_face_videos(args.output, videos=range(videos), frames=frames, **written)
+        logger.info("  %d identity videos of %d frames: %s "
+                    "(landmarks fit --data frame-folders --data-root %s)", videos, frames, csv_path,
+                    args.output / "videos")
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -242,9 +288,9 @@ def _report(args: argparse.Namespace) -> None:
 
     path = build_report(args.run, title=args.title or f"landmarks run {args.run.name}",
                         sections=collect_run_sections(args.run))
-    print(f"report: {path}")
+    logger.info("report: %s", path)
     for problem in check_report_images(path):  # e.g. a PNG cut short by a run still writing it
-        print(f"landmarks report: warning: image will not show: {problem}", file=sys.stderr)
+        logger.warning("image will not show: %s", problem)
 
 
 def _track(args: argparse.Namespace) -> None:
@@ -254,34 +300,42 @@ def _track(args: argparse.Namespace) -> None:
     model = landmarks.load(args.model, device=args.device)
     paths = tracking_figures(model, args.video, args.output, every=args.every, strip_frames=args.frames,
                              columns=args.columns, max_frames=args.max_frames)
-    print("tracking figures: " + ", ".join(str(path) for path in paths))
+    logger.info("tracking figures: %s", ", ".join(str(path) for path in paths))
 
 
 def _transfer(args: argparse.Namespace) -> None:
     from landmarks.transfer import transfer_figure
 
-    path = transfer_figure(args.model, args.sources, args.targets, args.output, limit=args.max,
+    output = args.output if args.output.suffix else args.output / "transfer.png"  # a folder
+    path = transfer_figure(args.model, args.sources, args.targets, output, limit=args.max,
                            show_landmarks=args.show_landmarks, device=args.device)
-    print(f"transfer grid: {path}")
+    logger.info("transfer grid: %s", path)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="landmarks",
         description="Unsupervised learning of object landmarks through conditional image generation.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"landmarks {__version__}",
+                        help="print the version and exit")
+    add_verbosity(parser, top_level=True)
+    commands = _Subcommands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
 
     fit = commands.add_parser("fit", help="train a landmark model",
-                              description="Train detector, encoder and generator on image pairs.")
-    fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...)")
+                              description="Train detector, encoder and generator on image pairs. "
+                                          "--help-config lists every config field; --print-config shows "
+                                          "the resolved config without training.")
+    fit.add_argument("--config", help="YAML config file, or a shipped config name (cpu, paper-128, ...: "
+                                      "landmarks configs lists them; default: default)")
     fit.add_argument("--data", help="training source (synthetic-faces, synthetic-wild-faces, "
                                     "synthetic-bodies, image-folder, video-folder, frame-folders, "
                                     "multi-view) or a dataset name (celeba, aflw, svhn, smallnorb-car, "
                                     "bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
     fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
                                                     "(without --data: image-folder)")
-    fit.add_argument("--run-dir", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
-    fit.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    fit.add_argument("--output", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
+    add_deprecated(fit, "--run-dir", "--output", "output", type=Path)
+    fit.add_argument("--resume", type=Path, metavar="MODEL", help="run folder (or checkpoint) to continue")
     fit.add_argument("--init-from", type=Path, metavar="MODEL",
                      help="start a NEW run from this model's weights: a checkpoint, run folder or "
                           "export folder (fine-tuning; the source is left untouched)")
@@ -289,7 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --init-from a checkpoint or run: also its optimiser state, schedule and "
                           "step (the released code's AFLW fine-tuning)")
     fit.add_argument("--overwrite", action="store_true",
-                     help="replace the run in an existing --run-dir (refused otherwise)")
+                     help="replace the run in an existing --output folder (refused otherwise)")
+    fit.add_argument("--print-config", action="store_true",
+                     help="print the resolved config (every field, overrides applied) as YAML and exit")
+    fit.add_argument("--help-config", action="store_true",
+                     help="list every config field with its type, default and meaning, and exit")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
 
@@ -300,13 +358,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "`landmarks fit loss.weights=FILE` (see docs/lossnet.md).")
     lossnet.add_argument("--config", help="YAML config file, or a shipped config name "
                                           "(lossnet-cpu, lossnet-gpu; default lossnet-cpu)")
-    lossnet.add_argument("--data-root", type=Path, help="folder of training images "
-                                                        "(default: the config's source)")
-    lossnet.add_argument("--run-dir", type=Path,
+    lossnet.add_argument("--data", help="training source (synthetic-faces, image-folder, ...) or an image "
+                                        "dataset name (celeba, ...: docs/datasets.md)")
+    lossnet.add_argument("--data-root", type=Path, help="folder of training images (without --data: "
+                                                        "image-folder; default: the config's source)")
+    lossnet.add_argument("--output", type=Path,
                          help="run folder to create (default: output_dir/name-timestamp)")
-    lossnet.add_argument("--resume", type=Path, help="run folder (or checkpoint) to continue")
+    add_deprecated(lossnet, "--run-dir", "--output", "output", type=Path)
+    lossnet.add_argument("--resume", type=Path, metavar="MODEL",
+                         help="run folder (or checkpoint) to continue")
     lossnet.add_argument("--overwrite", action="store_true",
-                         help="replace the run in an existing --run-dir (refused otherwise)")
+                         help="replace the run in an existing --output folder (refused otherwise)")
     lossnet.add_argument("overrides", nargs="*", help="config overrides as dotted.key=value, e.g. "
                                                       "model.network=vgg19 trainer.max_steps=1000")
     lossnet.set_defaults(handler=_pretrain_lossnet)
@@ -315,19 +377,23 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", help="regress annotated points from learned landmarks (paper sec. 4)",
         description="Fit a linear map from the K learned landmarks to annotated points on a training "
                     "set and report errors on a test set, with baselines, PCK and sample efficiency.")
-    evaluate.add_argument("checkpoint", type=Path, help="checkpoint file, or a run folder (its last.ckpt)")
-    evaluate.add_argument("--dataset", help="a named dataset's evaluation splits instead of CSVs "
-                                            "(celeba: MAFL, aflw, bbc-pose; docs/datasets.md)")
-    evaluate.add_argument("--data-root", type=Path, help="the folder of --dataset, as distributed")
+    evaluate.add_argument("model", type=Path, metavar="MODEL",
+                          help="run folder (its last.ckpt), checkpoint file, or folder from landmarks export")
+    evaluate.add_argument("--data", help="a named dataset's evaluation splits instead of CSVs "
+                                         "(celeba: MAFL, aflw, bbc-pose; docs/datasets.md)")
+    add_deprecated(evaluate, "--dataset", "--data", "data")
+    evaluate.add_argument("--data-root", type=Path, help="the folder of --data, as distributed; with "
+                                                         "--train/--test CSVs: the folder their image "
+                                                         "paths are relative to (default: each CSV's own)")
     evaluate.add_argument("--train", type=Path, help="annotation CSV for fitting the map "
                                                      "(instead of --dataset's)")
     evaluate.add_argument("--test", type=Path, help="annotation CSV for reporting errors "
                                                     "(instead of --dataset's)")
     evaluate.add_argument("--val", type=Path, help="annotation CSV for choosing the ridge strength")
-    evaluate.add_argument("--root", type=Path, help="folder the CSV image paths are relative to "
-                                                    "(default: each CSV's own folder)")
-    evaluate.add_argument("--output", type=Path, help="folder for metrics and figures "
-                                                      "(default: RUN/evaluation)")
+    add_deprecated(evaluate, "--root", "--data-root", "data_root", type=Path)
+    evaluate.add_argument("--output", type=Path, help="folder for metrics and figures (default: "
+                                                      "MODEL/evaluation for a folder, RUN/evaluation for "
+                                                      "RUN/checkpoints/*.ckpt, else beside the file)")
     evaluate.add_argument("--eyes", help="indices of the two points whose distance normalises errors "
                                          "(default: the dataset's, or 0,1: MAFL's eyes)")
     evaluate.add_argument("--no-normalise", action="store_true",
@@ -340,9 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--bias", action="store_true", help="fit the map with an intercept")
     evaluate.add_argument("--ridge", action="store_true", help="ridge regression, strength chosen on --val")
     evaluate.add_argument("--draws", type=int, default=10, help="random draws per sample-efficiency size")
-    evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--device", default="cpu")
-    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the sample-efficiency draws")
+    add_device(evaluate)
+    evaluate.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
     evaluate.set_defaults(handler=_evaluate)
 
     detect = commands.add_parser(
@@ -350,15 +416,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the K learned landmarks of every image and video frame, in pixels of the "
                     "original image, to OUTPUT/landmarks.csv and landmarks.json. Unreadable files are "
                     "reported and skipped; the exit status is then 1 (see docs/using-a-model.md).")
-    detect.add_argument("model", type=Path, help="run folder, checkpoint, or folder from landmarks export")
+    detect.add_argument("model", type=Path, metavar="MODEL",
+                        help="run folder, checkpoint, or folder from landmarks export")
     detect.add_argument("inputs", nargs="+", type=Path, help="image files, video files, folders of them")
-    detect.add_argument("--output", "--out", type=Path, default=Path("detections"),
+    detect.add_argument("--output", type=Path, default=Path("detections"),
                         help="folder for landmarks.csv and landmarks.json (default: detections)")
+    add_deprecated(detect, "--out", "--output", "output", type=Path)
     detect.add_argument("--overlay", type=Path, help="folder for overlay images (PNG) and videos (MP4)")
     detect.add_argument("--regressor", type=Path, help="regressor.safetensors from landmarks evaluate: "
                                                        "also write the annotated-style points")
-    detect.add_argument("--batch-size", type=int, default=32)
-    detect.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    detect.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
+    add_device(detect)
     detect.add_argument("--precision", default="auto", choices=["auto", "32-true", "bf16-mixed"],
                         help="auto (default): bfloat16 autocast where the device computes it natively "
                              "and fast, as in training; 32-true: float32")
@@ -366,12 +434,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export", help="write a model as safetensors + config (and ONNX), loadable without pickle",
-        description="Write OUT/model.safetensors and OUT/config.yaml (read back by landmarks.load and "
-                    "landmarks detect), and with --onnx the detector as OUT/detector.onnx.")
-    export.add_argument("model", type=Path, help="run folder or checkpoint")
-    export.add_argument("--output", "--out", type=Path, required=True, help="folder to write")
+        description="Write OUTPUT/model.safetensors and OUTPUT/config.yaml (read back by landmarks.load "
+                    "and landmarks detect), and with --onnx the detector as OUTPUT/detector.onnx.")
+    export.add_argument("model", type=Path, metavar="MODEL", help="run folder, checkpoint or export folder")
+    export.add_argument("--output", type=Path, required=True, help="folder to write")
+    add_deprecated(export, "--out", "--output", "output", type=Path)
     export.add_argument("--onnx", action="store_true", help="also export the detector as ONNX: input "
                         "(B, 3, S, S) RGB in [0, 1]; outputs keypoints (B, K, 2) in [-1, 1], scores")
+    export.add_argument("--hub-card", action="store_true",
+                        help="also write OUTPUT/README.md, a model card (config, metrics, usage) for a "
+                             "model hub; upload the folder with the hub's tool")
+    export.add_argument("--regressor", type=Path, help="with --hub-card: regressor.safetensors from "
+                                                       "landmarks evaluate, copied into OUTPUT")
+    export.add_argument("--metrics", type=Path, help="with --hub-card: metrics.json from landmarks "
+                                                     "evaluate, copied into OUTPUT and shown on the card")
     export.set_defaults(handler=_export)
 
     demo = commands.add_parser(
@@ -390,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "sees. wild-faces: write wild synthetic faces as PNGs with train.csv (and test.csv of "
                     "other identities, identity videos as frame folders); see docs/data.md.")
     synth.add_argument("kind", choices=["bodies", "wild-faces"], help="what to write")
-    synth.add_argument("--out", type=Path, required=True, help="folder to write")
+    synth.add_argument("--output", type=Path, required=True, help="folder to write")
+    add_deprecated(synth, "--out", "--output", "output", type=Path)
     # Many videos with a few frames each: frames of one video are nearly alike, and the figures vary
     # by video (build, framing, clothes). With 40 + 12 videos of 25 frames the mean pose happened to fit
     # the 12 test videos well and the regression overfitted (benchmarks/results/synthetic_bodies-cpu.md).
@@ -413,38 +490,34 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     synth.set_defaults(handler=_synth)
 
-    configs = commands.add_parser(
-        "configs", help="list the shipped configs, one line each (landmarks fit --config NAME)",
-        description="Every config shipped with the package, with what it is for: one per row of the "
-                    "paper's Tables 1 and 2 and per dataset, and the CPU and demo configs "
-                    "(docs/reproduce.md).")
-    configs.set_defaults(handler=_configs, computes=False)
-
     report = commands.add_parser("report", help="collect a run's metrics and figures into one HTML page")
-    report.add_argument("run", type=Path, help="run folder")
-    report.add_argument("--title")
+    report.add_argument("run", type=Path, metavar="MODEL", help="run folder (writes MODEL/report.html)")
+    report.add_argument("--title", help="page title (default: landmarks run NAME)")
     report.set_defaults(handler=_report, computes=False)  # HTML only: no torch to import
 
     transfer = commands.add_parser(
         "transfer", help="render sources' appearance at targets' landmarks (supplement sec. 8)",
         description="A grid of Psi(source, Phi(target)): rows keep a source's appearance, columns a "
                     "target's geometry; the first row shows the targets, the first column the sources.")
-    transfer.add_argument("model", type=Path, help="checkpoint file, or a run folder (its last.ckpt)")
+    transfer.add_argument("model", type=Path, metavar="MODEL",
+                          help="run folder (its last.ckpt), checkpoint file, or folder from landmarks export")
     transfer.add_argument("--sources", type=Path, nargs="+", required=True,
                           help="image files or folders: the appearances (rows)")
     transfer.add_argument("--targets", type=Path, nargs="+", required=True,
                           help="image files or folders: the geometries (columns)")
-    transfer.add_argument("--output", type=Path, default=Path("transfer.png"), help="PNG to write")
+    transfer.add_argument("--output", type=Path, default=Path("transfer.png"),
+                          help="PNG file to write, or a folder for OUTPUT/transfer.png "
+                               "(default: transfer.png)")
     transfer.add_argument("--max", type=int, default=8, help="at most this many sources and targets each")
     transfer.add_argument("--show-landmarks", action="store_true", help="draw the targets' landmarks")
-    transfer.add_argument("--device", default="cpu")
+    add_device(transfer)
     transfer.set_defaults(handler=_transfer)
 
     track = commands.add_parser(
         "track", help="landmarks through a video: filmstrip and trajectories (paper Fig. 5)",
         description="Find the learned landmarks of every frame of a video (or a folder of frame images) "
                     "and draw every n-th frame with its landmarks and each landmark's path over time.")
-    track.add_argument("model", type=Path, help="checkpoint file, run folder, or export folder")
+    track.add_argument("model", type=Path, metavar="MODEL", help="run folder, checkpoint, or export folder")
     track.add_argument("video", type=Path, help="video file, or a folder of frame images (name order)")
     track.add_argument("--output", type=Path, default=Path("tracking"),
                        help="folder for filmstrip.png and trajectories.png (default ./tracking)")
@@ -452,9 +525,26 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--frames", type=int, default=8, help="frames in the filmstrip")
     track.add_argument("--columns", type=int, help="filmstrip frames per row (default: one row)")
     track.add_argument("--max-frames", type=int, default=3000, help="track at most this many frames")
-    track.add_argument("--device", default="cpu")
+    add_device(track)
     track.set_defaults(handler=_track)
+
+    configs = commands.add_parser("configs", help="list the shipped configs, one line each",
+                                  description="The configs shipped with the package: name (for --config), "
+                                              "the command that reads it, and what it is for.")
+    configs.set_defaults(handler=_configs, computes=False)
     return parser
+
+
+class _Subcommands:
+    """The subparsers action, adding ``-v`` / ``-q`` to every subcommand as it is made."""
+
+    def __init__(self, action):
+        self.action = action
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        parser = self.action.add_parser(name, **kwargs)
+        add_verbosity(parser, top_level=False)
+        return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -466,6 +556,9 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = [*args.overrides, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    setup_logging(args.command, verbosity=args.verbose - args.quiet)
+    for line in deprecation_lines(args):
+        logger.warning("%s", line)
     if getattr(args, "computes", True):
         from landmarks.denormals import flush_denormals
         from landmarks.hardware.allocator import keep_freed_memory
@@ -473,12 +566,14 @@ def main(argv: list[str] | None = None) -> int:
         flush_denormals()  # before torch creates its threads (see landmarks.denormals)
         keep_freed_memory()  # before the first large allocation (see landmarks.hardware.allocator)
     try:
+        if hasattr(args, "device"):
+            args.device = resolve_device(args.device)
         status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:
-        print(f"landmarks {args.command}: error: {error}", file=sys.stderr)
+        logger.error("%s", error)
         return 2
     except KeyboardInterrupt:
-        print(f"landmarks {args.command}: interrupted", file=sys.stderr)
+        logger.error("interrupted")
         return 130
     return status or 0
 

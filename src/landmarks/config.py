@@ -45,7 +45,7 @@ class WarpConfig:
     """One thin-plate-spline warp's random parameters (REFERENCE sec. 1, released defaults)."""
 
     rotation_std: float = 0.0  # degrees
-    scale_std: float = 0.0
+    scale_std: float = 0.0  # scale factor 1 + N(0, 1) * scale_std
     translation_std: float = 0.1  # [-1, 1] units, per axis
     warp_std: tuple[float, float] = (0.001, 0.005)  # (s1, s2) of the kernel weights
 
@@ -62,7 +62,7 @@ class PhotometricConfig:
     hue: float = 0.0  # rotation uniform in +-hue half turns (0.5: any hue)
     grey_probability: float = 0.0  # chance that a pair becomes grey
     blur_probability: float = 0.0  # chance of a Gaussian blur of sigma uniform in (0, blur_sigma] pixels
-    blur_sigma: float = 1.0
+    blur_sigma: float = 1.0  # largest blur sigma in pixels (see blur_probability)
     noise_std: float = 0.0  # Gaussian noise, standard deviation uniform in [0, noise_std], per image
 
     @property
@@ -96,7 +96,7 @@ class PairsConfig:
 class LossConfig:
     """The reconstruction loss (paper sec. 3.2, Table 2)."""
 
-    kind: Literal["perceptual", "l1", "l2"] = "perceptual"
+    kind: Literal["perceptual", "l1", "l2"] = "perceptual"  # perceptual (paper); l1, l2: pixel losses
     # vgg19: paper ("sup."); vgg16: the released layout; colorization-vgg16-h5: the released
     # colourisation network ("selfsup"); mobilenet_v2: a light ImageNet network (docs/loss-networks.md)
     network: Literal["vgg19", "vgg16", "colorization-vgg16-h5", "mobilenet_v2"] = "vgg19"
@@ -138,11 +138,11 @@ class DataConfig:
     resize: Literal["stretch", "center-crop", "stretch-crop"] = "stretch"
     resize_to: int | None = None  # e.g. 160 for CelebA -> 128 crop (REFERENCE sec. 4)
     synthetic_count: int = 20000  # images of the built-in synthetic (or wild synthetic) faces for training
-    synthetic_seed: int = 0
+    synthetic_seed: int = 0  # which collection of synthetic images or videos (0, 1, ... are disjoint)
     synthetic_videos: int = 2000  # synthetic-bodies: training videos (docs/data.md)
     synthetic_video_frames: int = 100  # synthetic-bodies: frames per video
     batch_size: int = 50  # per process (released: 50 on one GPU)
-    num_workers: int = 2
+    num_workers: int = 2  # data loading processes
     # prepare every training image once, before training, in num_workers processes, and keep them in
     # memory as 8-bit RGB (N x 3 x S x S bytes): no decoding or drawing during training (the demo)
     preload: bool = False
@@ -157,14 +157,14 @@ class OptimConfig:
 
     lr: float = 1e-3  # released; paper 1e-2
     weight_decay: float = 1e-5  # released; paper 5e-4
-    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_betas: tuple[float, float] = (0.9, 0.999)  # Adam's (beta1, beta2), PyTorch's defaults
     # released: step; paper: plateau; for short runs such as the demo, over the budget (max_steps or
     # max_minutes, whichever ends first): cosine, half a cosine; anneal, constant then a linear fall
     # over the budget's last anneal_fraction
     schedule: Literal["step", "plateau", "constant", "cosine", "anneal"] = "step"
     step_every: int = 100_000  # steps between decays of the step schedule
-    step_gamma: float = 0.95
-    plateau_factor: float = 0.1
+    step_gamma: float = 0.95  # step schedule: rate multiplied by this every step_every steps (released)
+    plateau_factor: float = 0.1  # plateau schedule: rate multiplied by this on a plateau (paper: x0.1)
     plateau_patience: int = 5  # validations without improvement before the plateau decay
     warmup: float = 0.0  # cosine: fraction of the budget over which the rate rises linearly from the floor
     lr_floor: float = 0.0  # cosine, anneal: final rate as a fraction of lr
@@ -172,19 +172,19 @@ class OptimConfig:
     # "per-tensor": clip each parameter's gradient to l2-norm <= clip (released);
     # "global": clip the concatenated gradient (paper's wording); "none"
     clip_mode: Literal["per-tensor", "global", "none"] = "per-tensor"
-    clip: float = 1.0
+    clip: float = 1.0  # the l2-norm bound of clip_mode (released and paper: 1)
 
 
 @dataclass(frozen=True)
 class TrainerConfig:
     """Length, hardware and bookkeeping of a run (Lightning's Trainer arguments)."""
 
-    max_steps: int = 150_000
+    max_steps: int = 150_000  # optimiser steps to train for (released: 100k-150k suffice)
     max_minutes: float | None = None  # wall-clock budget; training stops cleanly when spent
-    seed: int = 0
+    seed: int = 0  # seeds torch, numpy and the data workers
     accelerator: str = "auto"  # "cpu", "gpu", "auto"
-    devices: int | str = "auto"
-    num_nodes: int = 1
+    devices: int | str = "auto"  # devices (GPUs, or CPU processes) per node: a count, "auto", or "0,1"
+    num_nodes: int = 1  # machines of a multi-node run
     strategy: str = "auto"  # "ddp" for multi-process data parallel
     # batch-norm statistics over the global batch of all processes, not each process's own
     # (landmarks.nn.sync_batch_norm); only matters with several processes
@@ -192,18 +192,21 @@ class TrainerConfig:
     # auto: bf16-mixed where the device computes bfloat16 natively and fast, else 32-true
     # (landmarks.hardware.precision); or explicitly "32-true", "bf16-mixed", "16-mixed" (GPU)
     precision: str = "auto"
-    channels_last: bool = False
+    channels_last: bool = False  # channels-last memory layout of the networks (faster on some GPUs)
     compile: bool = False  # torch.compile the three networks
     # Exponential moving average of the weights (Lightning's EMAWeightAveraging), e.g. 0.999: the
     # average is what validation, checkpoints and the final model hold; null: the raw weights
     ema_decay: float | None = None
+    # where scalars and image grids go: tensorboard, csv (metrics.csv, PNGs), wandb or mlflow (optional
+    # extras; offline with WANDB_MODE=offline, a local file store for mlflow): landmarks.training.loggers
+    logger: Literal["tensorboard", "csv", "wandb", "mlflow"] = "tensorboard"
     log_every: int = 50  # steps between scalar logs
     image_every: int = 500  # steps between image grids in TensorBoard
     val_every: int = 1000  # steps between validations
     checkpoint_every: int = 5000  # steps between periodic checkpoints (``last.ckpt`` always kept); >= 1
     # steps in a row with NaN or Inf gradients (each one skipped) that stop the run (training/nonfinite.py)
     nonfinite_limit: int = 10
-    progress_bar: bool = True
+    progress_bar: bool = True  # show a progress bar and the model summary
     # Start from another run's model (fit --init-from): a checkpoint, run folder or export folder; with
     # restore_optim also its optimiser state, schedule and step (checkpoints only; fine-tuning configs)
     init_from: str | None = None
@@ -214,8 +217,8 @@ class TrainerConfig:
 class ExperimentConfig:
     """A whole experiment: one YAML file resolves to exactly one of these."""
 
-    name: str = "landmarks"
-    output_dir: str = "runs"
+    name: str = "landmarks"  # run folders are output_dir/name-YYYYmmdd-HHMMSS
+    output_dir: str = "runs"  # where new run folders are made
     model: ModelConfig = field(default_factory=ModelConfig)
     pairs: PairsConfig = field(default_factory=PairsConfig)
     loss: LossConfig = field(default_factory=LossConfig)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +37,8 @@ from landmarks.training.fit import fit, new_run_dir
 from landmarks.training.run_folder import check_run_dir
 from landmarks.viz.selection import evenly_spaced
 
+logger = logging.getLogger(__name__)
+
 REGRESSION_IMAGES = 1000  # annotated faces for fitting the linear map
 TEST_IMAGES = 300  # annotated faces for reporting errors
 ANNOTATED_SCALE = 2  # annotated faces are rendered at twice the model's size and resized like any image
@@ -55,13 +58,14 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
         raise ConfigError(_too_short(minutes))
     config, warnings = usable_config(load_config("demo", overrides or []))
     for line in warnings:
-        print(f"[demo] WARNING: {line}")
+        logger.warning("[demo] %s", line)
     loss_used = loss_description(config)
     # Absolute: figure paths are written relative to the run folder, whatever the working directory.
     run_dir = (Path(output_dir) if output_dir is not None else new_run_dir(config)).resolve()
     check_run_dir(run_dir)  # a new or empty folder: an earlier demo's or run's files are never replaced
     data_dir = run_dir / "data"
-    print(f"[demo] run folder {run_dir}; rendering {REGRESSION_IMAGES + TEST_IMAGES} annotated faces")
+    logger.info("[demo] run folder %s; rendering %d annotated faces", run_dir,
+                REGRESSION_IMAGES + TEST_IMAGES)
     first = config.data.synthetic_count + config.data.validation_count  # after every training face
     size = config.model.image_size * ANNOTATED_SCALE
     seed = config.data.synthetic_seed
@@ -74,11 +78,11 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     train_minutes = minutes - (time.monotonic() - started) / 60 - EVALUATION_MINUTES
     if train_minutes < MIN_TRAIN_MINUTES:  # the annotated faces and the preloading took the rest
         raise ConfigError(_too_short(minutes))
-    print(f"[demo] training for up to {train_minutes:.1f} minutes")
+    logger.info("[demo] training for up to %.1f minutes", train_minutes)
     config = replace(config, trainer=replace(config.trainer, max_minutes=train_minutes))
     fit(config, run_dir=run_dir, data=data, inputs_inside=("data",))
 
-    print("[demo] evaluating on held-out faces")
+    logger.info("[demo] evaluating on held-out faces")
     train, test = (replace(read_annotations(csv, data_dir), point_names=SYNTHETIC_FACE_POINT_NAMES)
                    for csv in (train_csv, test_csv))
     options = ProtocolOptions(eye_indices=SYNTHETIC_FACE_EYES, draws=5)
@@ -90,7 +94,7 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     summary = demo_summary(result, trained.step, (time.monotonic() - started) / 60)
     summary["loss"] = loss_used
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(result.table())
+    logger.info("%s", result.table())
     return build_report(run_dir, title="landmarks demo: synthetic faces",
                         sections=_sections(run_dir, summary, figures))
 

@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -27,11 +29,12 @@ def test_worker_processes_give_the_same_images_in_order():
     assert torch.equal(PreloadedImages(faces, workers=2).images, PreloadedImages(faces).images)
 
 
-def test_workers_are_capped_at_the_usable_cpus(monkeypatch, capsys):
+def test_workers_are_capped_at_the_usable_cpus(monkeypatch, caplog):
     monkeypatch.setattr("landmarks.data.preloaded.usable_cpus", lambda: 1)
     faces = SyntheticFaces(3, 32)
-    assert torch.equal(PreloadedImages(faces, workers=2).images, PreloadedImages(faces).images)
-    assert "with 1 process(es)" in capsys.readouterr().err
+    with caplog.at_level(logging.INFO, logger="landmarks.data"):
+        assert torch.equal(PreloadedImages(faces, workers=2).images, PreloadedImages(faces).images)
+    assert "with 1 process(es)" in caplog.text
 
 
 def test_resized_files_are_within_half_a_grey_level(tmp_path):

@@ -60,7 +60,7 @@ def test_smallnorb_trains_on_view_pairs(tmp_path):
 def test_fit_then_evaluate_on_celeba_mafl(tmp_path):
     root = write_celeba(tmp_path / "celeba", image_size=(44, 36))
     run = tmp_path / "run"
-    assert main(["fit", "--data", "celeba", "--data-root", str(root), "--run-dir", str(run), *TINY]) == 0
+    assert main(["fit", "--data", "celeba", "--data-root", str(root), "--output", str(run), *TINY]) == 0
     data = yaml.safe_load((run / "config.yaml").read_text())["data"]
     assert (data["source"], data["resize"], data["resize_to"]) == ("celeba", "stretch-crop", 40)
     out = tmp_path / "eval"
@@ -68,7 +68,7 @@ def test_fit_then_evaluate_on_celeba_mafl(tmp_path):
         [
             "evaluate",
             str(run),
-            "--dataset",
+            "--data",
             "celeba",
             "--data-root",
             str(root),
@@ -88,9 +88,9 @@ def test_fit_then_evaluate_on_celeba_mafl(tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--data-root", "somewhere"], "--data-root needs --dataset"),
-        ([], "give --dataset NAME --data-root DIR, or --train and --test"),
-        (["--dataset", "nope", "--data-root", "."], "unknown dataset 'nope'"),
+        (["--data-root", "somewhere"], "give --data NAME --data-root DIR, or --train and --test"),
+        ([], "give --data NAME --data-root DIR, or --train and --test"),
+        (["--data", "nope", "--data-root", "."], "unknown dataset 'nope'"),
     ],
 )
 def test_evaluate_argument_errors(tmp_path, capsys, arguments, message):
@@ -101,5 +101,5 @@ def test_evaluate_argument_errors(tmp_path, capsys, arguments, message):
 def test_evaluate_names_the_missing_file(tmp_path, capsys):
     root = write_celeba(tmp_path / "celeba", image_size=(44, 36))
     (root / "MAFL/testing.txt").unlink()
-    assert main(["evaluate", str(tmp_path), "--dataset", "celeba", "--data-root", str(root)]) == 2
+    assert main(["evaluate", str(tmp_path), "--data", "celeba", "--data-root", str(root)]) == 2
     assert str(root / "MAFL/testing.txt") in capsys.readouterr().err

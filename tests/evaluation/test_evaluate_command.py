@@ -21,7 +21,7 @@ TINY = [
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     run = tmp_path_factory.mktemp("run") / "tiny"
-    assert main(["fit", "--run-dir", str(run), *TINY]) == 0
+    assert main(["fit", "--output", str(run), *TINY]) == 0
     return run
 
 
@@ -72,7 +72,7 @@ def test_malformed_csv_is_a_clear_error(run_dir, dataset, tmp_path, capsys, csv_
     bad = tmp_path / "bad.csv"
     bad.write_text(csv_text)
     code = main(["evaluate", str(run_dir), "--train", str(bad), "--test", str(dataset / "test.csv"),
-                 "--root", str(dataset), "--output", str(tmp_path / "out")])
+                 "--data-root", str(dataset), "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2
     assert "bad.csv" in err and message in err
@@ -85,7 +85,7 @@ def test_too_few_training_images_without_bias(run_dir, dataset, tmp_path, capsys
     small = tmp_path / "small.csv"
     small.write_text("\n".join(rows) + "\n")
     code = main(["evaluate", str(run_dir), "--train", str(small), "--test", str(dataset / "test.csv"),
-                 "--root", str(dataset), "--output", str(tmp_path / "out")])
+                 "--data-root", str(dataset), "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2
     assert "6" in err and "4" in err  # says how many images are needed and how many there are

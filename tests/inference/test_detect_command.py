@@ -97,7 +97,7 @@ def test_overlays_and_regressed_points(checkpoint, inputs, tmp_path):
                                tmp_path / "regressor.safetensors")  # a, b = learned landmarks 0, 1
     out, overlay = tmp_path / "out", tmp_path / "overlay"
     code = main(["detect", str(checkpoint), str(inputs / "sub" / "grey.png"), str(inputs / "clip.mp4"),
-                 "--out", str(out), "--overlay", str(overlay), "--regressor", str(regressor)])
+                 "--output", str(out), "--overlay", str(overlay), "--regressor", str(regressor)])
     assert code == 0
     rows = _read_csv(out / "landmarks.csv")
     assert list(rows[0])[-4:] == ["a_x", "a_y", "b_x", "b_y"] and len(rows) == 1 + VIDEO_FRAMES

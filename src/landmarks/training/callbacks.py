@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import lightning as L
-from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
 from landmarks.geometry.coordinates import normalized_to_pixels
+from landmarks.training.loggers import log_image
 from landmarks.viz.grids import quadruplet_grid
 
 
@@ -41,9 +41,9 @@ class ImageGridLogger(L.Callback):
 
     @staticmethod
     def _log(trainer, tag: str, visuals, step: int) -> None:
+        grid = visuals_grid(visuals)
         for logger in trainer.loggers:
-            if isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image(tag, visuals_grid(visuals), max(step, 0), dataformats="HWC")
+            log_image(logger, tag, grid, step)
 
 
 class FinalCheckpoint(L.Callback):

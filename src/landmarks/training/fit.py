@@ -5,7 +5,8 @@ A run folder holds everything about one run::
     runs/<name>-<YYYYmmdd-HHMMSS>/
       config.yaml         the fully resolved config (every field)
       checkpoints/        step-NNNNNNN.ckpt every trainer.checkpoint_every steps, and last.ckpt
-      tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``)
+      tensorboard/        losses, learning rate, keypoint health, image grids (``tensorboard --logdir runs``;
+                          or csv/, wandb/, mlruns/ with trainer.logger: landmarks.training.loggers)
       health.csv          the keypoints' health at every logging step (landmarks.training.health)
       .lock               held while the run trains (landmarks.training.run_folder)
 
@@ -31,7 +32,6 @@ from pathlib import Path
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
-from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from landmarks.config import ExperimentConfig
@@ -60,9 +60,11 @@ from landmarks.training.checkpoint_io import (
 from landmarks.training.data import LandmarkData, data_image_size
 from landmarks.training.health import HealthMonitor
 from landmarks.training.init_from import InitSource, write_record
+from landmarks.training.loggers import build_logger, check_logger
 from landmarks.training.module import LandmarkLearner
 from landmarks.training.nonfinite import NonFiniteGuard
 from landmarks.training.run_folder import check_run_dir, clear_run_dir, run_lock
+from landmarks.training.trainer_check import check_trainer_settings
 from landmarks.training.weight_average import weight_average_callback
 
 # Lightning's DDP launcher re-runs the command in child processes; they must find the same run folder.
@@ -165,7 +167,7 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
         accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=t.precision,
-        logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
+        logger=build_logger(t.logger, run_dir, config.name),
         callbacks=callbacks,
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
@@ -243,7 +245,7 @@ def resolve_precision(config):
     t = config.trainer
     choice = choose_precision(t.precision, training_device(t.accelerator), config.model.image_size)
     if first_process():
-        print(choice.line(), flush=True)
+        logger.info("%s", choice.line())
     return dataclasses.replace(config, trainer=dataclasses.replace(t, precision=choice.precision))
 
 
@@ -287,7 +289,10 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None, resume_from: P
     if not resume:  # a resumed run keeps the model and loss its checkpoints were made with
         config, replaced = usable_config(config)
         for line in replaced:
-            logger.warning("WARNING: %s", line)
+            logger.warning("%s", line)
+    check_trainer_settings(config)  # accelerator, devices, precision: before anything is written
+    check_logger(config.trainer.logger)
+    # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
         data = LandmarkData(config.data, data_image_size(config))
     data.setup("fit")  # bad data (an empty or unreadable folder) fails here
@@ -311,7 +316,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None, resume_from: P
             run_dir_visible_to_children(run_dir), warnings.catch_warnings():
         if init_from is not None and first_process():
             write_record(init_from, run_dir)
-            print(init_from.describe(), flush=True)
+            logger.info("%s", init_from.describe())
         # The frozen perceptual loss network stays in eval mode by design (VggFeatures.train), so
         # Lightning's "Found N module(s) in eval mode at the start of training" is expected.
         warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")

@@ -10,7 +10,6 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
 from landmarks.colourisation.colour import (
@@ -27,6 +26,7 @@ from landmarks.colourisation.loss import soft_cross_entropy
 from landmarks.colourisation.network import OUTPUT_STRIDE, ColourisationNet
 from landmarks.colourisation.rebalance import nearest_bin_counts, rebalancing_weights, smoothed_prior
 from landmarks.config_loading import to_dict
+from landmarks.training.loggers import log_image
 from landmarks.viz.grids import image_grid, tensor_to_uint8
 
 SAMPLE_ROWS = 8  # images shown in each TensorBoard sample grid
@@ -190,5 +190,4 @@ class ColourisationSampleLogger(L.Callback):
             return
         grid = colourisation_grid(samples, pl_module.bin_centres, pl_module.config.target.temperature)
         for logger in trainer.loggers:
-            if isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image(f"{stage}/colourisation", grid, max(step, 0), dataformats="HWC")
+            log_image(logger, f"{stage}/colourisation", grid, step)

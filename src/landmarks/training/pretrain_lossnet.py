@@ -20,7 +20,6 @@ from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
-from lightning.pytorch.loggers import TensorBoardLogger
 
 from landmarks.colourisation.config import LossnetConfig, lossnet_config_from_dict
 from landmarks.colourisation.export import save_loss_network
@@ -39,9 +38,11 @@ from landmarks.training.fit import (
     run_dir_visible_to_children,
     seed_run,
 )
+from landmarks.training.loggers import build_logger, check_logger
 from landmarks.training.lossnet_module import ColourisationLearner, ColourisationSampleLogger
 from landmarks.training.nonfinite import NonFiniteGuard
 from landmarks.training.run_folder import check_run_dir
+from landmarks.training.trainer_check import check_trainer_settings
 
 
 def resume_lossnet_config(run_dir: Path, overrides: list[str]) -> LossnetConfig:
@@ -69,7 +70,7 @@ def build_lossnet_trainer(config: LossnetConfig, run_dir: Path) -> L.Trainer:
         max_time=timedelta(minutes=t.max_minutes) if t.max_minutes else None,
         accelerator=t.accelerator, devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=t.precision,
-        logger=TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""),
+        logger=build_logger(t.logger, run_dir, config.name),
         callbacks=[checkpoints, FinalCheckpoint(run_dir / "checkpoints" / LAST),
                    NonFiniteGuard(t.nonfinite_limit), LearningRateMonitor(logging_interval="step"),
                    ColourisationSampleLogger()],
@@ -90,6 +91,8 @@ def pretrain_lossnet(
     ``run_dir`` and ``overwrite`` as for :func:`landmarks.training.fit.fit`: every check runs before
     the folder is made or touched.
     """
+    check_trainer_settings(config)  # accelerator, devices, precision: before anything is written
+    check_logger(config.trainer.logger)
     resume = resume_from is not None
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     if first_process():  # fail at once on a folder in use or holding another run, before any work
