@@ -82,9 +82,10 @@ def add_verbosity(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
 
 def evaluation_folder(model: Path) -> Path:
     """Where ``evaluate`` writes by default: ``RUN/evaluation`` for a run folder, an export folder or
-    a checkpoint in ``RUN/checkpoints``; ``FOLDER/evaluation`` beside any other checkpoint file."""
+    a checkpoint in ``RUN/checkpoints``; ``NAME-evaluation`` beside any other checkpoint file
+    ``NAME.ckpt`` (two loose checkpoints in one folder do not share one evaluation folder)."""
     if model.is_dir():
         return model / "evaluation"
     if model.parent.name == "checkpoints" and (model.parent.parent / "config.yaml").is_file():
         return model.parent.parent / "evaluation"
-    return model.parent / "evaluation"
+    return model.with_name(f"{model.stem}-evaluation")

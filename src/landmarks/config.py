@@ -210,7 +210,7 @@ class TrainerConfig:
     # Start from another run's model (fit --init-from): a checkpoint, run folder or export folder; with
     # restore_optim also its optimiser state, schedule and step (checkpoints only; fine-tuning configs)
     init_from: str | None = None
-    restore_optim: bool = False
+    restore_optim: bool = False  # with init_from: also its optimiser state, schedule and step
 
 
 @dataclass(frozen=True)

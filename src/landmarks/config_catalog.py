@@ -29,7 +29,7 @@ class ShippedConfig:
 def shipped_configs() -> list[ShippedConfig]:
     """Every shipped config, by name."""
     return [ShippedConfig(path.stem, config_command(path), header_summary(path))
-            for path in sorted(PACKAGED_CONFIGS.glob("*.yaml"))]
+            for path in sorted(PACKAGED_CONFIGS.glob("*.yaml"), key=lambda path: path.stem)]
 
 
 def config_command(path: str | Path) -> str:

@@ -237,7 +237,7 @@ def validate(config: ExperimentConfig) -> None:
     if config.trainer.restore_optim and not config.trainer.init_from:
         raise ConfigError("'trainer.restore_optim' continues another run's optimiser: give the run with "
                           "--init-from RUN (trainer.init_from)")
-    validate_numbers(config.optim, "optim", positive=("lr",), non_negative=("weight_decay", "clip"))
+    validate_numbers(config.optim, "optim", non_negative=("lr", "weight_decay", "clip"))
     validate_trainer(config.trainer)
 
 

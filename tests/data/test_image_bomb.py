@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from landmarks.data.image_folder import readable_header
+from landmarks.data.header_scan import readable_header
 from landmarks.data.images import MAX_IMAGE_PIXELS, load_image
 from landmarks.errors import DataError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from landmarks.cli import _evaluation_folder
+from landmarks.cli_options import evaluation_folder as _evaluation_folder
 
 
 def test_a_run_folder_and_its_checkpoints_write_into_the_run(tmp_path):
