@@ -32,7 +32,6 @@ from pathlib import Path
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
-from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from landmarks.config import ExperimentConfig
 from landmarks.config_loading import (
@@ -175,15 +174,6 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
     )
 
 
-def checked_trainer(build, config, run_dir: Path) -> L.Trainer:
-    """``build(config, run_dir)``, with Lightning's refusal of a trainer value (an unknown accelerator,
-    more devices than exist) as a :class:`ConfigError`; the Trainer itself writes nothing."""
-    try:
-        return build(config, run_dir)
-    except (ValueError, TypeError, MisconfigurationException) as error:
-        raise ConfigError(f"trainer settings: {error}") from None
-
-
 def first_process() -> bool:
     """Whether this is global rank 0, before Lightning has set up distributed training: from the
     variables of torchrun (RANK), SLURM (SLURM_PROCID) or Lightning's own launcher (LOCAL_RANK, NODE_RANK)."""
@@ -310,7 +300,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None, resume_from: P
         learner.model.load_state_dict(init_from.weights)  # shapes checked by read_init_source
         if init_from.checkpoint is not None:  # Lightning restores the optimiser, schedule and step
             checkpoint = init_from.checkpoint
-    trainer = checked_trainer(build_trainer, config, run_dir)  # writes nothing yet
+    trainer = build_trainer(config, run_dir)  # writes nothing yet; settings checked above
     with owned_run_dir(saved_config, run_dir, resume=resume, overwrite=overwrite,
                        inputs_inside=inputs_inside), \
             run_dir_visible_to_children(run_dir), warnings.catch_warnings():

@@ -29,7 +29,6 @@ from landmarks.training.callbacks import FinalCheckpoint
 from landmarks.training.checkpoint_io import LAST, AtomicCheckpointIO
 from landmarks.training.data import LandmarkData
 from landmarks.training.fit import (
-    checked_trainer,
     first_process,
     new_run_dir,
     owned_run_dir,
@@ -106,7 +105,7 @@ def pretrain_lossnet(
     learner = ColourisationLearner.from_config(config)
     if config.trainer.compile:
         learner.net.compile()  # in place: checkpoint keys stay the same
-    trainer = checked_trainer(build_lossnet_trainer, config, run_dir)
+    trainer = build_lossnet_trainer(config, run_dir)  # settings checked above
     with owned_run_dir(saved_config, run_dir, resume=resume, overwrite=overwrite), \
             run_dir_visible_to_children(run_dir), warnings.catch_warnings():
         if resume:  # the run's own checkpoints are expected there
