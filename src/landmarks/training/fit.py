@@ -284,7 +284,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None, resume_from: P
     check_logger(config.trainer.logger)
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
-        data = LandmarkData(config.data, data_image_size(config))
+        data = LandmarkData(config.data, data_image_size(config), seed=config.trainer.seed)
     data.setup("fit")  # bad data (an empty or unreadable folder) fails here
     seed_run(config)
     saved_config, config = config, resolve_precision(config)  # config.yaml keeps precision: auto
