@@ -4,12 +4,16 @@ checkpoints, and a resumed run continues the stream (or starts it again, saying 
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from landmarks.cli import main
+from landmarks.training.fit import RUN_DIR_ENV
 
 pytest.importorskip("webdataset")
 
@@ -51,3 +55,27 @@ def test_shards_of_another_size_are_refused_before_training(tmp_path, training, 
     assert status == 2
     assert "the shards hold 64 px images, this config trains on 32 px" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_two_processes_train_from_shards_and_resume(tmp_path, training):
+    images = tmp_path / "images"
+    images.mkdir()
+    for n in range(32):
+        Image.fromarray(np.full((24, 24, 3), 7 * n, np.uint8)).save(images / f"{n:02d}.png")
+    shards = tmp_path / "shards"
+    assert main(["shard", "--data-root", str(images), "--output", str(shards), "--shard-size", "4",
+                 "--workers", "1", *training.tiny]) == 0
+    env = {key: value for key, value in os.environ.items() if key != RUN_DIR_ENV}
+    env["OMP_NUM_THREADS"] = "1"
+    run = tmp_path / "run"
+    two = ["trainer.devices=2", "trainer.strategy=ddp"]
+    for arguments in (["--data", "shards", "--data-root", str(shards), "--output", str(run), *training.tiny,
+                       "trainer.max_steps=3", *two],
+                      ["--resume", str(run), "trainer.max_steps=5"]):
+        command = [sys.executable, "-m", "landmarks.cli", "fit", *arguments]
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "starts again" not in result.stderr
+    position = stream_position(training, run)
+    assert (position["batches"], position["world_size"]) == (5, 2)
