@@ -142,7 +142,7 @@ class _Shards:
 
     def __init__(self, data: DataConfig, image_size: int, clip_frames: int, image_format: str):
         self.dataset = build_training_dataset(data, image_size)
-        self.kind, _, _, self.units = plan_units(self.dataset, clip_frames)
+        self.kind, self.pairing, self.gap, self.units = plan_units(self.dataset, clip_frames)
         self.image_format = image_format
 
     def write(self, folder: Path, number: int, per_shard: int) -> tuple[ShardEntry, list[str]]:
@@ -206,7 +206,7 @@ def write_shards(data: DataConfig, image_size: int, output: str | Path, *, units
                           f"least 1; got {image_format}, {clip_frames}, {workers}")
     output = Path(output)
     shards = _Shards(data, image_size, clip_frames, image_format)  # reads the source, reports its problems
-    kind, pairing, gap, units = plan_units(shards.dataset, clip_frames)
+    kind, pairing, gap, units = shards.kind, shards.pairing, shards.gap, shards.units
     per_shard = units_per_shard or UNITS_PER_SHARD[kind]
     if per_shard < 1:
         raise ConfigError(f"--shard-size must be at least 1, got {per_shard}")
