@@ -4,6 +4,7 @@ stopped, and bad shards are one-line errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import tarfile
@@ -236,3 +237,13 @@ def test_shards_written_in_parallel_are_those_written_in_one_process(tmp_path):
     assert one == two
     for entry in one.shards:
         assert (tmp_path / "one" / entry.name).read_bytes() == (tmp_path / "two" / entry.name).read_bytes()
+
+
+def test_empty_shards_are_left_out_of_the_stream(tmp_path):
+    """A shard whose units were all unreadable when written holds nothing: no worker may wait on it."""
+    folder = image_shards(tmp_path, count=6, per_shard=3)
+    manifest = read_manifest(folder)
+    empty = dataclasses.replace(manifest.shards[0], items=0, samples=0)
+    manifest = dataclasses.replace(manifest, shards=(empty, manifest.shards[1]))
+    kept = ShardStream(check_shards(folder, manifest), manifest, buffer=0)
+    assert [path.name for path in kept.paths] == [shard_name(1)] and kept.items == [3]

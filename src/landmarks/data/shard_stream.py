@@ -136,8 +136,12 @@ class ShardStream(IterableDataset):
 
     def __init__(self, paths: Sequence[Path], manifest: ShardManifest, *, seed: int = 0, buffer: int = 1000,
                  rank: int = 0, world_size: int = 1, position: StreamPosition | None = None):
-        self.paths, self.manifest = tuple(paths), manifest
-        self.items = [entry.items for entry in manifest.shards]
+        # A shard whose every unit was unreadable when it was written holds nothing: left out, so
+        # that no worker waits forever on empty shards.
+        entries = zip(paths, manifest.shards, strict=True)
+        kept = [(path, entry.items) for path, entry in entries if entry.items]
+        self.paths, self.manifest = tuple(path for path, _ in kept), manifest
+        self.items = [items for _, items in kept]
         self.seed, self.buffer, self.rank, self.world_size = seed, buffer, rank, world_size
         self.position = position or StreamPosition()
 
