@@ -28,10 +28,11 @@ from landmarks.data.shard_stream import (
     shuffled,
     worker_batches,
 )
-from landmarks.data.shard_writer import write_shards
 from landmarks.errors import DataError
 
-pytest.importorskip("webdataset")
+pytest.importorskip("webdataset")  # the shards extra (in the test extra too)
+from landmarks.data.shard_writer import write_shards  # noqa: E402  (imports webdataset)
+
 SIZE = 32
 TINY = ["model.image_size=32", "model.num_landmarks=4", "model.base_width=4", "model.generator_width=16",
         "model.generator_min_width=4", "data.batch_size=2", "data.num_workers=0", "data.validation_count=0",
