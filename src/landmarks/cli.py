@@ -106,7 +106,7 @@ def _shard(args: argparse.Namespace) -> None:
     workers = args.workers if args.workers is not None else _usable_cpus()
     manifest = write_shards(config.data, data_image_size(config), args.output,
                             units_per_shard=args.shard_size, clip_frames=args.clip_frames,
-                            image_format=args.image_format, workers=workers)
+                            image_format=args.image_format, workers=workers, frame_step=args.frame_step)
     logger.info("%d shard(s), %d training %s an epoch, %d validation items: %s  (landmarks fit --data shards "
                 "--data-root %s)", len(manifest.shards), manifest.items,
                 "images" if manifest.kind == "images" else "pairs", manifest.validation or 0, args.output,
@@ -408,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     shard.add_argument("--clip-frames", type=int, default=32,
                        help="videos are cut into clips of this many to twice as many frames; pairs are "
                             "drawn within a clip (default 32)")
+    shard.add_argument("--frame-step", type=int, default=1,
+                       help="keep every n-th frame of a video (default 1: all); the pair gap is divided by n")
     shard.add_argument("--image-format", choices=("jpg", "png"), default="jpg",
                        help="jpg (default, quality 95) or png (lossless, larger)")
     shard.add_argument("--workers", type=int, help="processes writing shards (default: the usable cores)")

@@ -28,7 +28,7 @@ from landmarks.data.shard_stream import (
     shuffled,
     worker_batches,
 )
-from landmarks.errors import DataError
+from landmarks.errors import ConfigError, DataError
 
 pytest.importorskip("webdataset")  # the shards extra (in the test extra too)
 from landmarks.data.shard_writer import write_shards  # noqa: E402  (imports webdataset)
@@ -248,3 +248,19 @@ def test_empty_shards_are_left_out_of_the_stream(tmp_path):
     manifest = dataclasses.replace(manifest, shards=(empty, manifest.shards[1]))
     kept = ShardStream(check_shards(folder, manifest), manifest, buffer=0)
     assert [path.name for path in kept.paths] == [shard_name(1)] and kept.items == [3]
+
+
+def test_a_frame_step_keeps_every_kth_frame_and_divides_the_gap(tmp_path, videos):
+    videos.write_frames(tmp_path / "clips" / "person0", 0, 30)
+    data = DataConfig(source="frame-folders", root=str(tmp_path / "clips"), validation_count=0,
+                      frame_gap=(4, 12))
+    manifest = write_shards(data, SIZE, tmp_path / "shards", clip_frames=5, frame_step=2, image_format="png")
+    # 15 kept frames (0, 2, ..., 28) in 3 clips of 5; gap 4-12 frames = 2-6 kept frames
+    assert (manifest.gap, manifest.units, manifest.items, manifest.frame_step) == ((2, 6), 3, 15, 2)
+    with tarfile.open(tmp_path / "shards" / shard_name(0)) as tar:
+        assert json.load(tar.extractfile("000000001.json"))["frames"] == [10, 12, 14, 16, 18]
+    for pair in first(stream(tmp_path / "shards", buffer=4), 30):
+        (_, a), (_, b) = videos.decode(pair["source"]), videos.decode(pair["target"])
+        assert a % 2 == b % 2 == 0 and 4 <= abs(a - b) <= 8  # within a clip of 5 kept frames
+    with pytest.raises(ConfigError, match="keeps no two frames"):
+        write_shards(dataclasses.replace(data, frame_gap=(3, 3)), SIZE, tmp_path / "other", frame_step=2)

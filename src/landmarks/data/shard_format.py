@@ -84,12 +84,15 @@ class ShardManifest:
     Attributes:
         kind: ``"images"``, ``"clips"`` or ``"pairs"``.
         pairing: for clips, ``"frames"`` (pairs ``gap`` frames apart) or ``"views"`` (two views); else None.
-        gap: ``(min, max)`` frames between a pair's two frames (clips of frames).
+        gap: ``(min, max)`` stored frames between a pair's two frames (clips of frames): the source's
+            gap divided by ``frame_step``.
         image_size: ``S``, the side of every stored image.
         image_format: ``"jpg"`` or ``"png"``.
         source: the data config the shards were written from (``data.*`` fields, as in a config file).
         units: source units (images, clips, groups, pairs) planned; ``units_per_shard`` per shard.
-        clip_frames: the longest clip cut from a video (clips are ``clip_frames`` to ``2 x clip_frames - 1``).
+        clip_frames: the shortest clip cut from a longer video (clips are ``clip_frames`` to
+            ``2 x clip_frames - 1`` stored frames).
+        frame_step: every how many frames of a video one was stored.
         shards: the training shards written so far, in shard order.
         validation: the validation shard's item count, or None without one.
         complete: whether every planned shard is written.
@@ -104,6 +107,7 @@ class ShardManifest:
     units: int
     units_per_shard: int
     clip_frames: int
+    frame_step: int = 1
     shards: tuple[ShardEntry, ...] = ()
     validation: int | None = None
     complete: bool = False

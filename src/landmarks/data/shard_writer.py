@@ -7,7 +7,9 @@ The source's training set is cut into *units*, written ``units_per_shard`` to a 
 - videos and frame folders (:class:`~landmarks.data.video_pairs.VideoPairs`, also the video datasets'
   pairs): clips of consecutive frames, each video cut into ``max(1, N // clip_frames)`` clips of
   equal length (so ``clip_frames`` to ``2 x clip_frames - 1`` frames; a shorter video is one clip),
-  each frame cropped to its box where the source has boxes;
+  each frame cropped to its box where the source has boxes. With ``frame_step`` k > 1 only every
+  k-th frame is kept (frames 0, k, 2k, ...; N counts the kept ones), and the pair gap, in frames of
+  the video, becomes ``ceil(min / k)`` to ``max // k`` kept frames;
 - view groups (multi-view folders, smallNORB): one group per unit;
 - any other pair source: one fixed pair per unit.
 
@@ -65,21 +67,31 @@ SOURCE_FIELDS = ("source", "root", "resize", "resize_to", "synthetic_count", "sy
                  "synthetic_videos", "synthetic_video_frames", "validation_count", "frame_gap", "boxes")
 
 
-def plan_units(dataset: Dataset, clip_frames: int) -> tuple[str, str | None, tuple[int, int], list]:
+def plan_units(dataset: Dataset, clip_frames: int,
+               frame_step: int = 1) -> tuple[str, str | None, tuple[int, int], list]:
     """``(kind, pairing, gap, units)`` of a training dataset (see the module docstring).
 
-    Units are ints (image, group or pair positions) or ``(video, start, stop)`` frame ranges.
+    Units are ints (image, group or pair positions) or ``(video, start, stop)`` ranges of kept
+    frames (frame ``p x frame_step`` of the video for position ``p``); for clips of frames ``gap`` is
+    in kept frames.
     """
     if isinstance(dataset, VideoPairs):
-        if dataset.gap[0] + 1 > clip_frames:
-            raise ConfigError(f"--clip-frames {clip_frames} is too short for pairs {dataset.gap[0]} frames "
-                              f"apart (data.frame_gap)")
+        gap = (-(-dataset.gap[0] // frame_step), dataset.gap[1] // frame_step)
+        if gap[0] > gap[1]:
+            low, high = dataset.gap
+            raise ConfigError(f"--frame-step {frame_step} keeps no two frames {low}-{high} apart "
+                              f"(data.frame_gap)")
+        if gap[0] + 1 > clip_frames:
+            raise ConfigError(f"--clip-frames {clip_frames} is too short for pairs {gap[0]} kept frames "
+                              f"apart (data.frame_gap, --frame-step)")
         clips = []
         for number, video in enumerate(dataset.videos):
-            count = max(1, video.frame_count // clip_frames)
-            ends = np.linspace(0, video.frame_count, count + 1).round().astype(int)
-            clips += [(number, int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)]
-        return "clips", "frames", tuple(dataset.gap), clips
+            kept = -(-video.frame_count // frame_step)
+            count = max(1, kept // clip_frames)
+            ends = np.linspace(0, kept, count + 1).round().astype(int)
+            clips += [(number, int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)
+                      if b - a >= gap[0] + 1]
+        return "clips", "frames", gap, clips
     if isinstance(dataset, (MultiViewPairs, ArrayViewPairs)):
         return "clips", "views", (1, 1), list(range(len(dataset.groups)))
     first = dataset[0]
@@ -88,7 +100,8 @@ def plan_units(dataset: Dataset, clip_frames: int) -> tuple[str, str | None, tup
     return "pairs", None, (1, 1), list(range(len(dataset)))
 
 
-def unit_images(dataset: Dataset, kind: str, unit) -> tuple[dict[str, torch.Tensor], dict]:
+def unit_images(dataset: Dataset, kind: str, unit,
+                frame_step: int = 1) -> tuple[dict[str, torch.Tensor], dict]:
     """The ``(3, S, S)`` images of one unit by field name (without the image extension: ``""`` for an
     image sample's only image, ``source``, ``target``, ``f0000``...), and its JSON metadata.
 
@@ -103,7 +116,7 @@ def unit_images(dataset: Dataset, kind: str, unit) -> tuple[dict[str, torch.Tens
     if isinstance(dataset, VideoPairs):
         number, start, stop = unit
         video = dataset.videos[number]
-        frames = list(range(start, stop))
+        frames = [position * frame_step for position in range(start, stop)]
         images = read_frames(video, frames)
         if dataset.boxes is not None:
             images = [crop_box(image, dataset.boxes.box(video.name, f)) for image, f in zip(images, frames,
@@ -140,10 +153,11 @@ def write_samples(path: Path, samples: Iterator[dict]) -> int:
 class _Shards:
     """What a writing process holds: the source's training set, its units, and the output settings."""
 
-    def __init__(self, data: DataConfig, image_size: int, clip_frames: int, image_format: str):
+    def __init__(self, data: DataConfig, image_size: int, clip_frames: int, image_format: str,
+                 frame_step: int = 1):
         self.dataset = build_training_dataset(data, image_size)
-        self.kind, self.pairing, self.gap, self.units = plan_units(self.dataset, clip_frames)
-        self.image_format = image_format
+        self.kind, self.pairing, self.gap, self.units = plan_units(self.dataset, clip_frames, frame_step)
+        self.image_format, self.frame_step = image_format, frame_step
 
     def write(self, folder: Path, number: int, per_shard: int) -> tuple[ShardEntry, list[str]]:
         problems: list[str] = []
@@ -153,7 +167,8 @@ class _Shards:
             nonlocal items
             for position in range(number * per_shard, min((number + 1) * per_shard, len(self.units))):
                 try:
-                    images, metadata = unit_images(self.dataset, self.kind, self.units[position])
+                    images, metadata = unit_images(self.dataset, self.kind, self.units[position],
+                                                   self.frame_step)
                 except DataError as error:
                     problems.append(str(error))
                     continue
@@ -183,7 +198,8 @@ def _write_in_worker(folder: Path, number: int, per_shard: int) -> tuple[ShardEn
 
 
 def write_shards(data: DataConfig, image_size: int, output: str | Path, *, units_per_shard: int | None = None,
-                 clip_frames: int = 32, image_format: str = "jpg", workers: int = 1) -> ShardManifest:
+                 clip_frames: int = 32, image_format: str = "jpg", workers: int = 1,
+                 frame_step: int = 1) -> ShardManifest:
     """Write the training set of ``data`` (and its validation items) as shards into ``output``.
 
     Args:
@@ -194,6 +210,7 @@ def write_shards(data: DataConfig, image_size: int, output: str | Path, *, units
         clip_frames: the clip length videos are cut into (see the module docstring).
         image_format: ``"jpg"`` (default) or ``"png"`` (lossless, larger).
         workers: processes writing shards (1: this process).
+        frame_step: keep every ``frame_step``-th frame of a video (see the module docstring).
 
     Raises:
         ConfigError: bad arguments. DataError: the source cannot be read, or ``output`` holds
@@ -201,11 +218,13 @@ def write_shards(data: DataConfig, image_size: int, output: str | Path, *, units
     """
     if data.source == "shards":
         raise ConfigError("data.source is already 'shards': give the source to convert (--data)")
-    if image_format not in ("jpg", "png") or clip_frames < 2 or workers < 1:
-        raise ConfigError(f"--image-format must be jpg or png, --clip-frames at least 2 and --workers at "
-                          f"least 1; got {image_format}, {clip_frames}, {workers}")
+    if image_format not in ("jpg", "png") or clip_frames < 2 or min(workers, frame_step) < 1:
+        raise ConfigError(f"--image-format must be jpg or png, --clip-frames at least 2, --workers and "
+                          f"--frame-step at least 1; got {image_format}, {clip_frames}, {workers}, "
+                          f"{frame_step}")
     output = Path(output)
-    shards = _Shards(data, image_size, clip_frames, image_format)  # reads the source, reports its problems
+    arguments = (data, image_size, clip_frames, image_format, frame_step)
+    shards = _Shards(*arguments)  # reads the source, reports its problems
     kind, pairing, gap, units = shards.kind, shards.pairing, shards.gap, shards.units
     per_shard = units_per_shard or UNITS_PER_SHARD[kind]
     if per_shard < 1:
@@ -215,7 +234,7 @@ def write_shards(data: DataConfig, image_size: int, output: str | Path, *, units
     source["root"] = str(Path(data.root).resolve()) if data.root else None
     manifest = ShardManifest(kind=kind, pairing=pairing, gap=gap, image_size=image_size,
                              image_format=image_format, source=source, units=len(units),
-                             units_per_shard=per_shard, clip_frames=clip_frames)
+                             units_per_shard=per_shard, clip_frames=clip_frames, frame_step=frame_step)
     manifest = _resume_or_start(output, manifest)
     done = {entry.name for entry in manifest.shards}
     todo = [n for n in range(manifest.planned_shards) if shard_name(n) not in done]
@@ -230,8 +249,7 @@ def write_shards(data: DataConfig, image_size: int, output: str | Path, *, units
     bar = tqdm(total=len(todo), desc=f"sharding {data.root or data.source}", unit="shard", file=sys.stderr,
                disable=len(todo) < 2)
     with bar:
-        for entry, failed in _written(shards, output, todo, per_shard, workers,
-                                      (data, image_size, clip_frames, image_format)):
+        for entry, failed in _written(shards, output, todo, per_shard, workers, arguments):
             problems += failed
             entries = sorted((*manifest.shards, entry), key=lambda e: e.name)
             complete = len(entries) == manifest.planned_shards
