@@ -18,8 +18,9 @@ is skipped and the table says so; the files are rewritten after every step):
    ``fit`` does). The issue's goal: at least 1,000 images/s on an H100.
 2. The paper's CelebA schedule, 150,000 steps of batch 50 (``celeba-k10.yaml``), extrapolated from
    each row's step time (training steps only: no data loading, validation or checkpoints).
-3. The training data of ``default`` as ``fit`` loads it (built-in synthetic faces, its
-   ``data.num_workers``) in pairs/s, and with ``--workers`` processes: whether it can feed the GPU.
+3. The training data of ``default`` as ``fit`` loads it, in pairs/s: its built-in synthetic faces and
+   CelebA-sized JPEGs read as ``--data celeba`` (a small fixture), with the config's
+   ``data.num_workers`` and with ``--workers`` (one per core): whether they can feed the GPU.
 4. If time is left: ``auto`` with channels-last, and ``auto`` + channels-last + the loss network
    compiled too.
 5. Detector images/s at 128 px (``LandmarkDetector`` of ``default`` on this GPU), ``auto`` and float32:
@@ -39,13 +40,15 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
+import data_fixtures as fixtures  # beside this file, as data_throughput and train_speed
 import numpy as np
 import torch
-from data_throughput import measure_source  # beside this file, as train_speed
+from data_throughput import SOURCES, measure_source, source_config
 from train_speed import Stepper, Variant, build_learner, synchronize
 
 from landmarks.config_loading import load_config
@@ -56,7 +59,7 @@ from landmarks.inference.detector import LandmarkDetector
 from landmarks.models import build_model
 
 # Generous guesses of a measurement's seconds on an H100, so that the run ends within --budget.
-EAGER_S, COMPILED_S = 40, 150
+EAGER_S, COMPILED_S, DATA_S = 40, 150, 60
 PAPER_STEPS = 150_000  # configs/celeba-k10.yaml: trainer.max_steps, batch 50
 SMOKE = ("model.image_size=32", "model.base_width=4", "model.generator_width=16",
          "model.generator_min_width=4", "loss.kind=l2")
@@ -129,14 +132,20 @@ def time_detector(args, device: torch.device) -> list[dict]:
 
 
 def time_data(args) -> list[dict]:
-    """Pairs/s of ``default``'s training loader: as configured, and with ``--workers`` processes."""
+    """Pairs/s of ``default``'s training loader on its built-in faces and on CelebA-sized JPEGs read as
+    ``--data celeba`` reads them (a small fixture in CelebA's layout): with the config's workers and
+    with ``--workers``."""
     rows = []
-    for workers in dict.fromkeys((None, args.workers)):
-        overrides = [*args.overrides, "data.validation_count=0", f"data.batch_size={args.batch_size}"]
-        if workers is not None:
-            overrides.append(f"data.num_workers={workers}")
-        config = load_config("default", overrides)
-        rows.append({"source": config.data.source, **measure_source(config, args.data_seconds, 3)})
+    with tempfile.TemporaryDirectory() as folder:
+        celeba = fixtures.celeba(Path(folder) / "celeba", fixtures.FixtureSizes(images=4 * args.batch_size))
+        for source in (SOURCES["synthetic-faces"], SOURCES["celeba"]):
+            root = celeba if source.fixture else None
+            for workers in dict.fromkeys((None, args.workers)):
+                overrides = [*args.overrides, "data.validation_count=0", f"data.batch_size={args.batch_size}"]
+                if workers is not None:
+                    overrides.append(f"data.num_workers={workers}")
+                config = source_config("default", source, root, overrides)
+                rows.append({"source": source.name, **measure_source(config, args.data_seconds, 3)})
     return rows
 
 
@@ -269,7 +278,7 @@ def main(argv=None) -> int:
     if in_time("detector", EAGER_S):
         report["detector"] = time_detector(args, device)
         print(json.dumps(report["detector"]), flush=True)
-    if in_time("data loading", EAGER_S):
+    if in_time("data loading", DATA_S):
         report["data"] = time_data(args)
         print(json.dumps(report["data"]), flush=True)
     for variant in wanted[4:]:  # channels-last, and everything compiled: if time is left
