@@ -226,6 +226,14 @@ def _export(args: argparse.Namespace) -> None:
         logger.info("wrote %s", path)
 
 
+def _convert_imm(args: argparse.Namespace) -> None:
+    from landmarks.convert.imm import convert_imm
+
+    for path in convert_imm(args.checkpoint, args.output, name=args.name):
+        logger.info("wrote %s", path)
+    logger.info("use it as any export: landmarks evaluate %s --data celeba --data-root DIR", args.output)
+
+
 def _demo(args: argparse.Namespace) -> None:
     from landmarks.demo import run_demo
 
@@ -449,6 +457,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--metrics", type=Path, help="with --hub-card: metrics.json from landmarks "
                                                      "evaluate, copied into OUTPUT and shown on the card")
     export.set_defaults(handler=_export)
+
+    convert = commands.add_parser(
+        "convert-imm", help="convert the authors' released TensorFlow checkpoints into an export folder",
+        description="Read a TensorFlow checkpoint of the authors' released code (tomasjakab/imm: CelebA "
+                    "K = 10/30/50, AFLW fine-tuned) and write OUTPUT/model.safetensors and "
+                    "OUTPUT/config.yaml (the released-128 config with model.released_graph: true). Needs "
+                    "pip install 'landmarks[convert]' (docs/released-models.md).")
+    convert.add_argument("checkpoint", type=Path, metavar="CHECKPOINT",
+                         help="checkpoint prefix (e.g. celeba-10pts/model.ckpt), one of its files, or its "
+                              "folder")
+    convert.add_argument("--output", type=Path, required=True, help="export folder to write")
+    add_deprecated(convert, "--out", "--output", "output", type=Path)
+    convert.add_argument("--name", help="the converted config's name (default: imm-FOLDER)")
+    convert.set_defaults(handler=_convert_imm)
 
     demo = commands.add_parser(
         "demo", help="train on built-in synthetic faces, evaluate, write an HTML report",
