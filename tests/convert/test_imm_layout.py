@@ -114,3 +114,17 @@ def test_released_graph_networks_differ_only_in_the_last_generator_block():
     released = build_model(ModelConfig(released_graph=True), pretrained=False).state_dict()
     assert set(ours) - set(released) == {k for k in ours if k.startswith("generator.blocks.3.convs.1.")}
     assert set(released) <= set(ours)
+
+
+def test_a_converted_export_is_a_fine_tuning_source_for_released_128_with_released_graph(tmp_path):
+    from landmarks.config_loading import load_config
+    from landmarks.errors import ConfigError
+    from landmarks.models.export import save_safetensors
+    from landmarks.training.init_from import read_init_source
+
+    save_safetensors(convert_variables(released_variables(10), source="fixture"), tmp_path / "imm")
+    with pytest.raises(ConfigError, match="model.released_graph: True there, False here"):
+        read_init_source(tmp_path / "imm", load_config("released-128", []), restore_optim=False)
+    source = read_init_source(tmp_path / "imm", load_config("released-128", ["model.released_graph=true"]),
+                              restore_optim=False)
+    assert source.step == 1234 and "generator.to_rgb.weight" in source.weights
