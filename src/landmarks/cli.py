@@ -199,8 +199,7 @@ def _detect(args: argparse.Namespace) -> int:
     from landmarks.inference import detect_files, load_detector
 
     detector = load_detector(args.model, device=args.device, regressor=args.regressor,
-                             precision=args.precision)
-    logger.info("%s", detector.precision.line())
+                             precision=args.precision)  # says its precision (landmarks.notices)
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
                            batch_size=args.batch_size, model_name=str(args.model))
     logger.info("landmarks of %d images and video frames (%d files): %s/landmarks.csv, landmarks.json",
@@ -231,7 +230,8 @@ def _convert_imm(args: argparse.Namespace) -> None:
 
     for path in convert_imm(args.checkpoint, args.output, name=args.name):
         logger.info("wrote %s", path)
-    logger.info("use it as any export: landmarks evaluate %s --data celeba --data-root DIR", args.output)
+    logger.info("use it as any export, e.g. landmarks evaluate %s --data celeba --data-root DIR "
+                "(aflw for the AFLW models)", args.output)
 
 
 def _demo(args: argparse.Namespace) -> None:
