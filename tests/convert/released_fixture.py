@@ -119,3 +119,59 @@ def released_graph(variables: dict[str, np.ndarray], source: np.ndarray, target:
                                                    half_pixel_centers=False)
     x = conv(x, f"{SCOPE}renderer/conv_{2 * blocks}", norm=False, relu=False)[..., :3]
     return tf.stack([mu_y, mu_x], axis=2).numpy(), x.numpy()
+
+
+def released_graph_numpy(variables: dict[str, np.ndarray], source: np.ndarray, target: np.ndarray, *,
+                         blocks: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`released_graph` written with numpy alone, TF's conventions by hand (for machines without
+    TensorFlow): "same" padding ``max((ceil(n / s) - 1) s + k - n, 0)``, the smaller half before; TF1
+    bilinear resize sampling output ``i`` at input ``i n / m``; NHWC and HWIO throughout."""
+
+    def conv(x, scope, stride=1, norm=True, relu=True):
+        leaf = scope.rsplit("/", 1)[-1]
+        w, b = variables[f"{scope}/{leaf}/w"].astype(np.float64), variables[f"{scope}/{leaf}/b"]
+        k, n = w.shape[0], x.shape[1]
+        total = max((-(-n // stride) - 1) * stride + k - n, 0)
+        x = np.pad(x, [(0, 0), (total // 2, total - total // 2), (total // 2, total - total // 2), (0, 0)])
+        windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))  # (B, H', W', C, k, k)
+        windows = windows[:, ::stride, ::stride]
+        y = np.einsum("bhwcij,ijco->bhwo", windows, w, optimize=True) + b
+        if norm:
+            bn = f"{scope}/batch_normalization"
+            y = (y - variables[f"{bn}/moving_mean"]) / np.sqrt(variables[f"{bn}/moving_variance"] + BN_EPS)
+            y = y * variables[f"{bn}/gamma"] + variables[f"{bn}/beta"]
+        return np.maximum(y, 0) if relu else y
+
+    def trunk(x, net):
+        for n in range(1, 2 * blocks + 1):
+            x = conv(x, f"{SCOPE}{net}/conv_{n}", stride=2 if n > 1 and n % 2 == 1 else 1)
+        return x
+
+    def resize_tf1(x, size):
+        position = np.arange(size) * x.shape[1] / size  # no half-pixel offset
+        low = np.floor(position).astype(int)
+        high, frac = np.minimum(low + 1, x.shape[1] - 1), position - low
+        x = x[:, low] * (1 - frac)[None, :, None, None] + x[:, high] * frac[None, :, None, None]
+        return x[:, :, low] * (1 - frac)[None, None, :, None] + x[:, :, high] * frac[None, None, :, None]
+
+    scores = conv(trunk(target.astype(np.float64), "pose_encoder/encoder"), f"{SCOPE}pose_encoder/conv_1",
+                  norm=False, relu=False)  # (B, h, h, K)
+    grid = np.linspace(-1.0, 1.0, scores.shape[1])
+
+    def coordinate(other_axis):
+        mean = scores.mean(axis=other_axis)  # (B, h, K)
+        probs = np.exp(mean - mean.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        return (probs * grid[None, :, None]).sum(axis=1)  # (B, K)
+
+    mu_y, mu_x = coordinate(2), coordinate(1)
+    dy = (grid[None, None, :, None] - mu_y[:, :, None, None]) ** 2
+    dx = (grid[None, None, None, :] - mu_x[:, :, None, None]) ** 2
+    maps = np.exp(-(dy + dx) / SIGMA**2).transpose(0, 2, 3, 1)  # (B, h, h, K)
+    x = np.concatenate([trunk(source.astype(np.float64), "image_encoder/encoder"), maps], axis=-1)
+    for n in range(1, 2 * blocks):
+        x = conv(x, f"{SCOPE}renderer/conv_{n}")
+        if n % 2 == 0:
+            x = resize_tf1(x, 2 * x.shape[1])
+    x = conv(x, f"{SCOPE}renderer/conv_{2 * blocks}", norm=False, relu=False)[..., :3]
+    return np.stack([mu_y, mu_x], axis=2), x

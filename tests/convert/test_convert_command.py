@@ -12,7 +12,13 @@ import landmarks
 from landmarks.cli import main
 from landmarks.models.checkpoint import load_trained_model
 
-from .released_fixture import SCOPE, released_graph, released_variables, write_tf_checkpoint
+from .released_fixture import (
+    SCOPE,
+    released_graph,
+    released_graph_numpy,
+    released_variables,
+    write_tf_checkpoint,
+)
 
 tf = pytest.importorskip("tensorflow", reason="TensorFlow (landmarks[convert]) is not installed")
 
@@ -47,6 +53,10 @@ def test_converted_model_reproduces_the_released_graph(released, tmp_path, capsy
     assert np.ptp(keypoints_yx) > 0.2  # the landmarks are spread, not all at the centre
     assert key_error < 1e-4
     assert image_error < 1e-3 * np.ptp(reconstruction)
+    # the numpy version of the graph, which tests without TensorFlow use, is TensorFlow's graph
+    numpy_yx, numpy_reconstruction = released_graph_numpy(variables, source, target)
+    assert np.abs(numpy_yx - keypoints_yx).max() < 1e-4
+    assert np.abs(numpy_reconstruction - reconstruction).max() < 1e-3 * np.ptp(reconstruction)
 
 
 def test_converted_export_detects_through_the_api(released, tmp_path):

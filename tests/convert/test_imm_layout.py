@@ -12,7 +12,7 @@ from landmarks.errors import WeightsError
 from landmarks.models.landmark_model import build_model
 from landmarks.nn.tf_compat import TFSameConv2d, upsample2x_tf1
 
-from .released_fixture import SCOPE, released_variables
+from .released_fixture import SCOPE, released_graph_numpy, released_variables
 
 
 def test_every_parameter_of_the_released_graph_model_has_one_released_source():
@@ -128,3 +128,20 @@ def test_a_converted_export_is_a_fine_tuning_source_for_released_128_with_releas
     source = read_init_source(tmp_path / "imm", load_config("released-128", ["model.released_graph=true"]),
                               restore_optim=False)
     assert source.step == 1234 and "generator.to_rgb.weight" in source.weights
+
+
+def test_converted_model_reproduces_the_released_graph_computed_with_numpy():
+    variables = released_variables(10, seed=1, extras=False)
+    trained = convert_variables(variables, source="fixture")
+    rng = np.random.default_rng(0)
+    source, target = (rng.uniform(0, 255, (1, 128, 128, 3)).astype(np.float32) for _ in range(2))
+    keypoints_yx, reconstruction = released_graph_numpy(variables, source, target)
+    to_ours = lambda images: torch.from_numpy(images / np.float32(255)).permute(0, 3, 1, 2)  # noqa: E731
+    with torch.no_grad():
+        output = trained.model(to_ours(source), to_ours(target))
+    key_error = np.abs(output.keypoints.numpy()[..., ::-1] - keypoints_yx).max()  # ours (x, y)
+    image_error = np.abs(output.reconstruction.permute(0, 2, 3, 1).numpy() * 255 - reconstruction).max()
+    print(f"converted vs released graph (numpy): keypoints max |difference| {key_error:.2e} (in [-1, 1]), "
+          f"reconstruction {image_error:.2e} (of 0-255, range {np.ptp(reconstruction):.0f})")
+    assert np.ptp(keypoints_yx) > 0.2 and key_error < 1e-4
+    assert image_error < 1e-3 * np.ptp(reconstruction)
