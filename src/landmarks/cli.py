@@ -225,6 +225,24 @@ def _export(args: argparse.Namespace) -> None:
         logger.info("wrote %s", path)
 
 
+def _serve(args: argparse.Namespace) -> None:
+    import landmarks
+    from landmarks.serve import make_server
+
+    detector = landmarks.load(args.model, device=args.device)
+    try:
+        server = make_server(detector, host=args.host, port=args.port, title=str(args.model))
+    except OSError as error:
+        reason = error.strerror or error
+        raise LandmarksError(f"cannot listen on {args.host}:{args.port} ({reason})") from None
+    host, port = server.server_address[:2]
+    logger.info("serving %s at http://%s:%d/  (Ctrl-C stops)", args.model, host, port)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
 def _convert_imm(args: argparse.Namespace) -> None:
     from landmarks.convert.imm import convert_imm
 
@@ -549,6 +567,17 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--max-frames", type=int, default=3000, help="track at most this many frames")
     add_device(track)
     track.set_defaults(handler=_track)
+
+    serve = commands.add_parser(
+        "serve", help="a local web page: drop an image or a short video, see its landmarks",
+        description="Serve a page on this machine where a dropped image or short video (up to 300 "
+                    "frames) is shown with the model's landmarks drawn (see docs/using-a-model.md).")
+    serve.add_argument("model", type=Path, metavar="MODEL", help="run folder, checkpoint, or export folder")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0: any free)")
+    add_device(serve)
+    serve.set_defaults(handler=_serve)
 
     configs = commands.add_parser("configs", help="list the shipped configs, one line each",
                                   description="The configs shipped with the package: name (for --config), "
