@@ -375,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--help-config", action="store_true",
                      help="list every config field with its type, default and meaning, and exit")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
-    fit.set_defaults(handler=_fit)
+    fit.set_defaults(handler=_fit, trains=True)
 
     lossnet = commands.add_parser(
         "pretrain-lossnet", help="train a VGG loss network by colourising gray images (self-supervised)",
@@ -397,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="replace the run in an existing --output folder (refused otherwise)")
     lossnet.add_argument("overrides", nargs="*", help="config overrides as dotted.key=value, e.g. "
                                                       "model.network=vgg19 trainer.max_steps=1000")
-    lossnet.set_defaults(handler=_pretrain_lossnet)
+    lossnet.set_defaults(handler=_pretrain_lossnet, trains=True)
 
     evaluate = commands.add_parser(
         "evaluate", help="regress annotated points from learned landmarks (paper sec. 4)",
@@ -497,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--minutes", type=float, default=10.0, help="total time budget (default 10)")
     demo.add_argument("--output", type=Path, help="run folder (default runs/demo-<timestamp>)")
     demo.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, trains=True)
 
     synth = commands.add_parser(
         "synth", help="write annotated synthetic data for evaluation",
@@ -607,6 +607,10 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = [*args.overrides, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(args, "trains", False):
+        # Lightning sets its loggers to INFO with a handler of its own when it is imported: imported
+        # first, so that setup_logging's levels (banners only with -v) hold for the whole run.
+        import lightning.pytorch  # noqa: F401
     setup_logging(args.command, verbosity=args.verbose - args.quiet)
     for line in deprecation_lines(args):
         logger.warning("%s", line)
