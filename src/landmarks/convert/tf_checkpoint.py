@@ -98,7 +98,10 @@ def tensorflow_available() -> bool:
 def _import_tensorflow():
     if not tensorflow_available():
         raise WeightsError(f"reading TensorFlow checkpoints needs TensorFlow: {INSTALL_HINT}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up banners, before the import
+    # TF's C++ start-up lines, before the import: its log level, and the oneDNN notice (only a checkpoint
+    # is read here, no TF op runs, so oneDNN's numerics do not matter)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import tensorflow as tf
 
     return tf
