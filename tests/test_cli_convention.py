@@ -108,7 +108,7 @@ def test_lightning_banners_stay_hidden_after_lightning_is_imported_by_a_training
     import subprocess
     import sys
 
-    code = ("import logging; from landmarks.cli import main; main(['fit', '--help-config']); "
+    code = ("import logging; from landmarks.cli import main; main(['fit', '--config', 'no-such-config']); "
             "import lightning.pytorch; print(logging.getLogger('lightning.pytorch').getEffectiveLevel())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.stdout.strip().splitlines()[-1] == str(logging.WARNING), done.stdout[-500:] + done.stderr

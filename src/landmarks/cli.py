@@ -607,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = [*args.overrides, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if getattr(args, "trains", False):
+    if getattr(args, "trains", False) and not (getattr(args, "print_config", False)
+                                               or getattr(args, "help_config", False)):
         # Lightning sets its loggers to INFO with a handler of its own when it is imported: imported
         # first, so that setup_logging's levels (banners only with -v) hold for the whole run.
         import lightning.pytorch  # noqa: F401
