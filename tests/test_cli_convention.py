@@ -100,3 +100,15 @@ def test_deprecated_option_is_reported_and_a_lossnet_config_refused_by_fit(capsy
     assert err[1].startswith("landmarks fit: error: config 'lossnet-cpu' is a loss network config: "
                              "landmarks pretrain-lossnet --config lossnet-cpu")
     assert len(err) == 2 and not run.exists()
+
+
+def test_lightning_banners_stay_hidden_after_lightning_is_imported_by_a_training_command():
+    # Lightning resets its loggers to INFO when imported; a training command imports it before
+    # setting the levels, so "GPU available: ..." shows only with -v.
+    import subprocess
+    import sys
+
+    code = ("import logging; from landmarks.cli import main; main(['fit', '--config', 'no-such-config']); "
+            "import lightning.pytorch; print(logging.getLogger('lightning.pytorch').getEffectiveLevel())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == str(logging.WARNING), done.stdout[-500:] + done.stderr

@@ -235,8 +235,7 @@ def _detect(args: argparse.Namespace) -> int:
     from landmarks.inference import detect_files, load_detector
 
     detector = load_detector(args.model, device=args.device, regressor=args.regressor,
-                             precision=args.precision)
-    logger.info("%s", detector.precision.line())
+                             precision=args.precision)  # says its precision (landmarks.notices)
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
                            batch_size=args.batch_size, model_name=str(args.model))
     logger.info("landmarks of %d images and video frames (%d files): %s/landmarks.csv, landmarks.json",
@@ -260,6 +259,33 @@ def _export(args: argparse.Namespace) -> None:
         written += write_hub_card(trained, args.output, regressor=args.regressor, metrics=args.metrics)
     for path in written:
         logger.info("wrote %s", path)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import landmarks
+    from landmarks.serve import make_server
+
+    detector = landmarks.load(args.model, device=args.device)
+    try:
+        server = make_server(detector, host=args.host, port=args.port, title=str(args.model))
+    except OSError as error:
+        reason = error.strerror or error
+        raise LandmarksError(f"cannot listen on {args.host}:{args.port} ({reason})") from None
+    host, port = server.server_address[:2]
+    logger.info("serving %s at http://%s:%d/  (Ctrl-C stops)", args.model, host, port)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def _convert_imm(args: argparse.Namespace) -> None:
+    from landmarks.convert.imm import convert_imm
+
+    for path in convert_imm(args.checkpoint, args.output, name=args.name):
+        logger.info("wrote %s", path)
+    logger.info("use it as any export, e.g. landmarks evaluate %s --data celeba --data-root DIR "
+                "(aflw for the AFLW models)", args.output)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -385,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--help-config", action="store_true",
                      help="list every config field with its type, default and meaning, and exit")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
-    fit.set_defaults(handler=_fit)
+    fit.set_defaults(handler=_fit, trains=True)
 
     shard = commands.add_parser(
         "shard", help="write a training source as WebDataset shards for fit --data shards",
@@ -436,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="replace the run in an existing --output folder (refused otherwise)")
     lossnet.add_argument("overrides", nargs="*", help="config overrides as dotted.key=value, e.g. "
                                                       "model.network=vgg19 trainer.max_steps=1000")
-    lossnet.set_defaults(handler=_pretrain_lossnet)
+    lossnet.set_defaults(handler=_pretrain_lossnet, trains=True)
 
     evaluate = commands.add_parser(
         "evaluate", help="regress annotated points from learned landmarks (paper sec. 4)",
@@ -515,6 +541,20 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "evaluate, copied into OUTPUT and shown on the card")
     export.set_defaults(handler=_export)
 
+    convert = commands.add_parser(
+        "convert-imm", help="convert the authors' released TensorFlow checkpoints into an export folder",
+        description="Read a TensorFlow checkpoint of the authors' released code (tomasjakab/imm: CelebA "
+                    "K = 10/30/50, AFLW fine-tuned) and write OUTPUT/model.safetensors and "
+                    "OUTPUT/config.yaml (the released-128 config with model.released_graph: true). Needs "
+                    "pip install 'landmarks[convert]' (docs/released-models.md).")
+    convert.add_argument("checkpoint", type=Path, metavar="CHECKPOINT",
+                         help="checkpoint prefix (e.g. celeba-10pts/model.ckpt), one of its files, or its "
+                              "folder")
+    convert.add_argument("--output", type=Path, required=True, help="export folder to write")
+    add_deprecated(convert, "--out", "--output", "output", type=Path)
+    convert.add_argument("--name", help="the converted config's name (default: imm-FOLDER)")
+    convert.set_defaults(handler=_convert_imm)
+
     demo = commands.add_parser(
         "demo", help="train on built-in synthetic faces, evaluate, write an HTML report",
         description="The whole method on a fresh machine: generate synthetic faces, train the CPU-sized "
@@ -522,7 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--minutes", type=float, default=10.0, help="total time budget (default 10)")
     demo.add_argument("--output", type=Path, help="run folder (default runs/demo-<timestamp>)")
     demo.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, trains=True)
 
     synth = commands.add_parser(
         "synth", help="write annotated synthetic data for evaluation",
@@ -593,6 +633,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_device(track)
     track.set_defaults(handler=_track)
 
+    serve = commands.add_parser(
+        "serve", help="a local web page: drop an image or a short video, see its landmarks",
+        description="Serve a page on this machine where a dropped image or short video (up to 300 "
+                    "frames) is shown with the model's landmarks drawn (see docs/using-a-model.md).")
+    serve.add_argument("model", type=Path, metavar="MODEL", help="run folder, checkpoint, or export folder")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0: any free)")
+    add_device(serve)
+    serve.set_defaults(handler=_serve)
+
     configs = commands.add_parser("configs", help="list the shipped configs, one line each",
                                   description="The configs shipped with the package: name (for --config), "
                                               "the command that reads it, and what it is for.")
@@ -621,6 +672,11 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = [*args.overrides, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(args, "trains", False) and not (getattr(args, "print_config", False)
+                                               or getattr(args, "help_config", False)):
+        # Lightning sets its loggers to INFO with a handler of its own when it is imported: imported
+        # first, so that setup_logging's levels (banners only with -v) hold for the whole run.
+        import lightning.pytorch  # noqa: F401
     setup_logging(args.command, verbosity=args.verbose - args.quiet)
     for line in deprecation_lines(args):
         logger.warning("%s", line)

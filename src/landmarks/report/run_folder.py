@@ -7,6 +7,7 @@ Layout read (each part optional)::
       metrics.txt      the same metrics as a plain-text table (as the evaluation writes it) -> text
       *.png            images, captioned from their file names ("val_quadruplets_step_500.png" ->
       figures/*.png    "val quadruplets step 500"), in name order, top-level ones first
+      tensorboard/, csv/, mlruns/   the logger's files -> loss curves, last quadruplets (report.training_log)
       health.csv       the keypoints' health during training -> curves and a table (report.health)
       config.yaml      the resolved config -> preformatted text
       evaluation/      metrics and figures of `landmarks evaluate`, read the same way
@@ -20,6 +21,7 @@ from pathlib import Path
 from landmarks.errors import DataError
 from landmarks.report.health import health_sections
 from landmarks.report.page import Section
+from landmarks.report.training_log import training_log_sections
 
 METRICS_FILE = "metrics.json"
 METRICS_TEXT_FILE = "metrics.txt"
@@ -37,7 +39,8 @@ def collect_run_sections(run_dir: str | Path) -> list[Section]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(run_dir, "run folder does not exist")
-    sections = _results_sections(run_dir, run_dir, "") + health_sections(run_dir)
+    sections = _results_sections(run_dir, run_dir, "") + training_log_sections(run_dir)
+    sections += health_sections(run_dir)
     evaluation = run_dir / EVALUATION_DIR
     if evaluation.is_dir():  # where `landmarks evaluate` writes by default
         sections += _results_sections(evaluation, run_dir, "Evaluation: ")

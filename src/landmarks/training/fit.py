@@ -48,6 +48,7 @@ from landmarks.hardware.allocator import keep_freed_memory
 from landmarks.hardware.precision import choose_precision, training_device
 from landmarks.installed_fallback import usable_config
 from landmarks.nn.sync_batch_norm import convert_batch_norms
+from landmarks.notices import announce
 from landmarks.report.health import HEALTH_FILE
 from landmarks.training.callbacks import FinalCheckpoint, ImageGridLogger, ResumedLoggingStep
 from landmarks.training.checkpoint_io import (
@@ -235,7 +236,7 @@ def resolve_precision(config):
     t = config.trainer
     choice = choose_precision(t.precision, training_device(t.accelerator), config.model.image_size)
     if first_process():
-        logger.info("%s", choice.line())
+        announce(logger, "%s", choice.line())  # seen by an API caller too (landmarks.notices)
     return dataclasses.replace(config, trainer=dataclasses.replace(t, precision=choice.precision))
 
 

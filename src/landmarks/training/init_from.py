@@ -87,7 +87,7 @@ def read_init_source(path: str | Path, config: ExperimentConfig, *, restore_opti
 def _check_same_shapes(path: Path, source: ExperimentConfig, config: ExperimentConfig) -> None:
     """The source's networks must be the new model's: the model fields that set parameter shapes."""
     shape_fields = ("image_size", "num_landmarks", "base_width", "generator_width", "generator_min_width",
-                    "heatmap_size", "detector", "bottleneck", "bottleneck_dim")
+                    "heatmap_size", "detector", "bottleneck", "bottleneck_dim", "released_graph")
     differing = [f"model.{name}: {getattr(source.model, name)} there, {getattr(config.model, name)} here"
                  for name in shape_fields if getattr(source.model, name) != getattr(config.model, name)]
     if differing:

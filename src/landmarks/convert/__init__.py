@@ -1,0 +1,2 @@
+"""Converting models trained elsewhere (the authors' released TensorFlow checkpoints) into this
+library's export."""
