@@ -171,6 +171,7 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
         default_root_dir=run_dir, plugins=[AtomicCheckpointIO()],
+        use_distributed_sampler=False,  # the data module splits the data (landmarks.training.data_order)
     )
 
 
@@ -284,7 +285,7 @@ def fit(config: ExperimentConfig, *, run_dir: Path | None = None, resume_from: P
     check_logger(config.trainer.logger)
     # Bad data (an empty or unreadable folder) fails here, before a run folder is made for it.
     if data is None:
-        data = LandmarkData(config.data, data_image_size(config))
+        data = LandmarkData(config.data, data_image_size(config), seed=config.trainer.seed)
     data.setup("fit")  # bad data (an empty or unreadable folder) fails here
     seed_run(config)
     saved_config, config = config, resolve_precision(config)  # config.yaml keeps precision: auto
