@@ -28,6 +28,7 @@ import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
 from landmarks.errors import WeightsError
+from landmarks.models.load_problem import load_problem
 
 logger = logging.getLogger("landmarks.training")
 TEMP_SUFFIX = ".partial"  # a temporary checkpoint in the run's checkpoints/ folder
@@ -74,9 +75,7 @@ def load_checkpoint_file(path: str | Path, map_location: Any = "cpu") -> dict[st
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises many types for truncated, foreign or unsafe files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
-        raise WeightsError(f"{path}: not a readable checkpoint ({error.__class__.__name__}: "
-                           f"{reason[:200]})") from None
+        raise WeightsError(f"{path}: not a readable checkpoint ({load_problem(error)})") from None
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise WeightsError(f"{path}: not a training checkpoint (no state_dict)")
     return checkpoint
