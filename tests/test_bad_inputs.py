@@ -72,6 +72,9 @@ def corpus(tmp_path_factory) -> Path:
     (bad / "disguised.jpg").write_text("this is a text file, not a JPEG\n")
     Image.new("1", (20000, 10000)).save(bad / "bomb.png")  # a few KB, 200 million pixels
     (root / "corrupt.mp4").write_bytes(np.random.default_rng(1).bytes(5000))
+    (root / "videos").mkdir()
+    (root / "videos" / "clip.mp4").write_bytes(np.random.default_rng(3).bytes(5000))
+    (root / "videos" / "empty.mkv").write_bytes(b"")
     (root / "corrupt.ckpt").write_bytes(np.random.default_rng(2).bytes(5000))
     torch.save({"weights": torch.zeros(3)}, root / "foreign.ckpt")
     torch.save({"state_dict": nn.Linear(2, 2).state_dict()}, root / "mismatched.ckpt")
@@ -118,10 +121,17 @@ CASES = [
     ("fit-corrupt-init-from", ["fit", "--init-from", "{c}/corrupt.ckpt", "--output", "{c}/new", *FIT],
      "corrupt.ckpt"),
     ("fit-resume-plain-folder", ["fit", "--resume", "{c}/plain"], "plain"),
+    ("fit-folder-of-bad-videos", ["fit", "--data", "video-folder", "--data-root", "{c}/videos", *FIT],
+     "all 2 videos are unusable"),
+    ("fit-corrupt-loss-weights", ["fit", *FIT, "loss.kind=perceptual", "loss.network=vgg16",
+                                  "loss.weights={c}/corrupt.ckpt"], "corrupt.ckpt"),
+    ("fit-mismatched-init-from", ["fit", "--init-from", "{c}/mismatched.ckpt", "--output", "{c}/new", *FIT],
+     "mismatched.ckpt"),
     ("fit-output-is-a-file", ["fit", "--output", "{c}/a-file.txt", *FIT], "a-file.txt"),
     ("fit-output-holds-a-run", ["fit", "--output", "{c}/run", *FIT], "run"),
     ("lossnet-missing-data-root", ["pretrain-lossnet", "--data-root", "{c}/nowhere", "--output", "{c}/new"],
      "nowhere"),
+    ("lossnet-resume-plain-folder", ["pretrain-lossnet", "--resume", "{c}/plain"], "plain"),
     ("lossnet-output-is-a-file", ["pretrain-lossnet", "--output", "{c}/a-file.txt"], "a-file.txt"),
     # evaluate
     *[(f"evaluate-{name}", ["evaluate", "{c}/" + model, "--train", "{c}/good.csv", "--test", "{c}/good.csv",
@@ -136,6 +146,8 @@ CASES = [
                                   ("nan", "nan.csv", "nan.csv"), ("outside", "outside.csv", "outside.csv"),
                                   ("missing-image", "missing-image.csv", "gone.png"),
                                   ("corrupt-image", "corrupt-image.csv", "corrupt.png"))],
+    ("evaluate-nan-in-val", ["evaluate", "{c}/run", "--train", "{c}/good.csv", "--test", "{c}/good.csv",
+                             "--val", "{c}/nan.csv", "--ridge", "--output", "{c}/new"], "nan.csv"),
     ("evaluate-output-is-a-file", ["evaluate", "{c}/run", "--train", "{c}/good.csv", "--test",
                                    "{c}/good.csv", "--output", "{c}/a-file.txt"], "a-file.txt"),
     # detect
@@ -144,6 +156,8 @@ CASES = [
                           ("foreign-model", "foreign.ckpt"), ("corrupt-export", "old-export"))],
     ("detect-output-is-a-file", ["detect", "{c}/run", "{c}/images", "--output", "{c}/a-file.txt"],
      "a-file.txt"),
+    ("detect-overlay-is-a-file", ["detect", "{c}/run", "{c}/images", "--output", "{c}/new", "--overlay",
+                                  "{c}/a-file.txt"], "a-file.txt"),
     ("detect-corrupt-regressor", ["detect", "{c}/run", "{c}/images", "--output", "{c}/new", "--regressor",
                                   "{c}/corrupt.safetensors"], "corrupt.safetensors"),
     # export
