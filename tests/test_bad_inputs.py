@@ -60,6 +60,8 @@ def png_bytes(seed: int, size: int = 40) -> bytes:
 def corpus(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("corpus")
     write_run(root / "run")
+    write_run(root / "broken-run")
+    (root / "broken-run" / "config.yaml").write_text("model: [\n")
     (root / "images").mkdir()
     for index in range(IMAGES):
         (root / "images" / f"face{index}.png").write_bytes(png_bytes(index))
@@ -121,6 +123,8 @@ CASES = [
     ("fit-corrupt-init-from", ["fit", "--init-from", "{c}/corrupt.ckpt", "--output", "{c}/new", *FIT],
      "corrupt.ckpt"),
     ("fit-resume-plain-folder", ["fit", "--resume", "{c}/plain"], "plain"),
+    ("fit-resume-bad-config", ["fit", "--resume", "{c}/broken-run"], "config.yaml: not valid YAML (line 2"),
+    ("fit-data-root-is-a-file", ["fit", "--data-root", "{c}/a-file.txt", *FIT], "a-file.txt"),
     ("fit-folder-of-bad-videos", ["fit", "--data", "video-folder", "--data-root", "{c}/videos", *FIT],
      "all 2 videos are unusable"),
     ("fit-corrupt-loss-weights", ["fit", *FIT, "loss.kind=perceptual", "loss.network=vgg16",
@@ -146,6 +150,8 @@ CASES = [
                                   ("nan", "nan.csv", "nan.csv"), ("outside", "outside.csv", "outside.csv"),
                                   ("missing-image", "missing-image.csv", "gone.png"),
                                   ("corrupt-image", "corrupt-image.csv", "corrupt.png"))],
+    ("evaluate-missing-dataset-root", ["evaluate", "{c}/run", "--data", "celeba", "--data-root",
+                                       "{c}/nowhere", "--output", "{c}/new"], "nowhere"),
     ("evaluate-nan-in-val", ["evaluate", "{c}/run", "--train", "{c}/good.csv", "--test", "{c}/good.csv",
                              "--val", "{c}/nan.csv", "--ridge", "--output", "{c}/new"], "nan.csv"),
     ("evaluate-output-is-a-file", ["evaluate", "{c}/run", "--train", "{c}/good.csv", "--test",
@@ -171,6 +177,7 @@ CASES = [
     # track
     ("track-corrupt-model", ["track", "{c}/corrupt.ckpt", "{c}/images", "--output", "{c}/new"],
      "corrupt.ckpt"),
+    ("track-empty-video", ["track", "{c}/run", "{c}/videos/empty.mkv", "--output", "{c}/new"], "empty.mkv"),
     ("track-missing-video", ["track", "{c}/run", "{c}/gone.mp4", "--output", "{c}/new"], "gone.mp4"),
     ("track-corrupt-video", ["track", "{c}/run", "{c}/corrupt.mp4", "--output", "{c}/new"], "corrupt.mp4"),
     ("track-bad-frames", ["track", "{c}/run", "{c}/bad", "--output", "{c}/new"], "bad"),
