@@ -54,6 +54,18 @@ def test_the_loader_continues_from_its_position_and_moves_on_a_whole_epoch():
     assert first + [i for batch in rest for i in batch] == epoch_order(10, 0, 1)[:9].tolist()
 
 
+def test_too_few_images_for_every_process_is_an_error():
+    from landmarks.config import DataConfig
+    from landmarks.errors import DataError
+    from landmarks.training.data import LandmarkData
+
+    data = LandmarkData(DataConfig(synthetic_count=6, validation_count=0, batch_size=4, num_workers=0), 32)
+    data.setup("fit")  # enough for one process
+    data.trainer = type("TwoProcesses", (), {"global_rank": 1, "world_size": 2})()
+    with pytest.raises(DataError, match="6 training images give each of 2 processes fewer than one batch"):
+        data.train_dataloader()
+
+
 def test_a_position_in_other_data_is_ignored(caplog):
     loader = ResumableLoader(torch.arange(10), ResumableOrder(10, batch_size=3, seed=0))
     loader.load_state_dict({"epoch": 2, "batch": 2, "count": 12, "world_size": 1})

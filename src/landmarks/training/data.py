@@ -68,6 +68,11 @@ class LandmarkData(L.LightningDataModule):
         rank, world_size = self._processes()
         order = ResumableOrder(len(self.train_set), batch_size=self.config.batch_size, seed=self.seed,
                                rank=rank, world_size=world_size)
+        if order.batches_per_epoch == 0:  # several processes share too few images
+            where = self.config.root or self.config.source
+            raise DataError(where, f"{len(self.train_set)} training images give each of {world_size} "
+                                   f"processes fewer than one batch (data.batch_size="
+                                   f"{self.config.batch_size}); lower the batch size")
         return ResumableLoader(self.train_set, order, **self._workers(self.train_set))
 
     def val_dataloader(self) -> DataLoader | list:
