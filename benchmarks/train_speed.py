@@ -136,7 +136,7 @@ def build_learner(config_name: str, variant: Variant, batch_size: int, device: t
     if variant.compile_networks:  # as landmarks.training.fit does
         for network in (learner.model.detector, learner.model.encoder, learner.model.generator):
             network.compile()
-    if variant.compile_loss and hasattr(learner.loss, "loss_network"):
+    if variant.compile_loss and getattr(learner.loss, "loss_network", None) is not None:  # not pixel losses
         learner.loss.loss_network.compile()
     return config, learner
 

@@ -203,6 +203,15 @@ CASES = [
     ("synth-faces-output-is-a-file", ["synth", "wild-faces", "--output", "{c}/a-file.txt", "--count", "1"],
      "a-file.txt"),
     ("synth-bad-yaml", ["synth", "bodies", "--output", "{c}/new", "--config", "{c}/bad.yaml"], "bad.yaml"),
+    # shard
+    ("shard-missing-data-root", ["shard", "--data-root", "{c}/nowhere", "--output", "{c}/new", *FIT],
+     "nowhere"),
+    ("shard-folder-of-bad-images", ["shard", "--data-root", "{c}/bad", "--output", "{c}/new", *FIT], "bad"),
+    ("shard-output-is-a-file", ["shard", "--data-root", "{c}/images", "--output", "{c}/a-file.txt", *FIT],
+     "a-file.txt"),
+    ("shard-bad-yaml", ["shard", "--config", "{c}/bad.yaml", "--data-root", "{c}/images", "--output",
+                        "{c}/new"], "bad.yaml"),
+    ("fit-shards-of-a-plain-folder", ["fit", "--data", "shards", "--data-root", "{c}/plain", *FIT], "plain"),
     # demo
     ("demo-output-holds-files", ["demo", "--output", "{c}/old-demo"], "old-demo"),
     ("demo-output-is-a-file", ["demo", "--output", "{c}/a-file.txt"], "a-file.txt"),

@@ -34,7 +34,6 @@ OVERRIDES_HELP = "config overrides as dotted.key=value, e.g. model.num_landmarks
 def _fit(args: argparse.Namespace) -> None:
     from landmarks.config_catalog import require_fit_config
     from landmarks.config_loading import load_config
-    from landmarks.datasets import is_dataset, protocol_preprocessing
     from landmarks.training.fit import first_process, fit, resolve_resume, resume_config
     from landmarks.training.init_from import read_init_source
 
@@ -49,16 +48,7 @@ def _fit(args: argparse.Namespace) -> None:
         overrides.append(f"trainer.init_from={args.init_from}")
     if args.restore_optim:
         overrides.append("trainer.restore_optim=true")
-    if args.data is not None and not args.resume and is_dataset(args.data):
-        # the dataset's protocol preprocessing first, so that the user's own overrides win
-        size = load_config(args.config or "default", overrides).model.image_size
-        overrides = protocol_preprocessing(args.data).overrides(size) + overrides
-    if args.data is not None:
-        overrides.append(f"data.source={args.data}")
-    if args.data_root is not None:
-        overrides.append(f"data.root={args.data_root}")
-        if args.data is None:
-            overrides.append("data.source=image-folder")
+    overrides = _with_data_options(args, overrides, resume=bool(args.resume))
     if args.print_config:
         return _print_config(args, overrides)
     from landmarks.training.loggers import logger_hint
@@ -82,6 +72,52 @@ def _fit(args: argparse.Namespace) -> None:
         run_dir = fit(config, run_dir=args.output, init_from=source, overwrite=args.overwrite)
     if first_process():  # the other processes of a multi-process run say nothing
         logger.info("run folder: %s  (%s)", run_dir, logger_hint(config.trainer.logger, run_dir))
+
+
+def _with_data_options(args: argparse.Namespace, overrides: list[str], *, resume: bool = False) -> list[str]:
+    """``overrides`` with ``--data`` and ``--data-root`` as ``data.*`` overrides (fit and shard)."""
+    from landmarks.config_loading import load_config
+    from landmarks.datasets import is_dataset, protocol_preprocessing
+
+    if args.data is not None and not resume and is_dataset(args.data):
+        # the dataset's protocol preprocessing first, so that the user's own overrides win
+        size = load_config(args.config or "default", overrides).model.image_size
+        overrides = protocol_preprocessing(args.data).overrides(size) + overrides
+    if args.data is not None:
+        overrides = [*overrides, f"data.source={args.data}"]
+    if args.data_root is not None:
+        overrides = [*overrides, f"data.root={args.data_root}"]
+        if args.data is None:
+            overrides.append("data.source=image-folder")
+    return overrides
+
+
+def _shard(args: argparse.Namespace) -> None:
+    from landmarks.config_catalog import require_fit_config
+    from landmarks.config_loading import load_config
+    from landmarks.data.shard_format import require_webdataset
+    from landmarks.training.data import data_image_size
+
+    require_webdataset()
+    if args.config is not None:
+        require_fit_config(args.config)
+    config = load_config(args.config or "default", _with_data_options(args, list(args.overrides)))
+    from landmarks.data.shard_writer import write_shards
+
+    workers = args.workers if args.workers is not None else _usable_cpus()
+    manifest = write_shards(config.data, data_image_size(config), args.output,
+                            units_per_shard=args.shard_size, clip_frames=args.clip_frames,
+                            image_format=args.image_format, workers=workers, frame_step=args.frame_step)
+    logger.info("%d shard(s), %d training %s an epoch, %d validation items: %s  (landmarks fit --data shards "
+                "--data-root %s)", len(manifest.shards), manifest.items,
+                "images" if manifest.kind == "images" else "pairs", manifest.validation or 0, args.output,
+                args.output)
+
+
+def _usable_cpus() -> int:
+    from landmarks.data.preloaded import usable_cpus
+
+    return usable_cpus()
 
 
 def _check_resume_options(args: argparse.Namespace) -> None:
@@ -362,9 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "landmarks configs lists them; default: default)")
     fit.add_argument("--data", help="training source (synthetic-faces, synthetic-wild-faces, "
                                     "synthetic-bodies, image-folder, video-folder, frame-folders, "
-                                    "multi-view) or a dataset name (celeba, aflw, svhn, smallnorb-car, "
-                                    "bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
-    fit.add_argument("--data-root", type=Path, help="folder of training images or videos "
+                                    "multi-view, shards) or a dataset name (celeba, aflw, svhn, "
+                                    "smallnorb-car, bbc-pose, human36m, voxceleb, ...: docs/datasets.md)")
+    fit.add_argument("--data-root", type=Path, help="folder of training images or videos, or of shards "
                                                     "(without --data: image-folder)")
     fit.add_argument("--output", type=Path, help="run folder to create (default: output_dir/name-timestamp)")
     add_deprecated(fit, "--run-dir", "--output", "output", type=Path)
@@ -383,6 +419,35 @@ def build_parser() -> argparse.ArgumentParser:
                      help="list every config field with its type, default and meaning, and exit")
     fit.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
     fit.set_defaults(handler=_fit)
+
+    shard = commands.add_parser(
+        "shard", help="write a training source as WebDataset shards for fit --data shards",
+        description="Convert the training set of a source (an image folder, video or frame folders, "
+                    "view groups, a named dataset) into WebDataset tar shards of images resized for the "
+                    "config (videos as clips of frames), with the validation items and a manifest; "
+                    "train on them with `landmarks fit --data shards --data-root OUTPUT`. An interrupted "
+                    "run, started again with the same arguments, writes only the missing shards "
+                    "(docs/scaling.md).")
+    shard.add_argument("--config", help="the training config (its image size, resize and data settings; "
+                                        "default: default)")
+    shard.add_argument("--data", help="the source, as for fit (image-folder, video-folder, frame-folders, "
+                                      "multi-view, a dataset name, ...)")
+    shard.add_argument("--data-root", type=Path, help="the source's folder (without --data: image-folder)")
+    shard.add_argument("--output", type=Path, required=True,
+                       help="folder for the shards (new, empty, or holding these shards unfinished)")
+    add_deprecated(shard, "--out", "--output", "output", type=Path)
+    shard.add_argument("--shard-size", type=int, help="images, clips or view groups per shard (default: "
+                                                      "2000 images, 64 clips or groups, 1000 pairs)")
+    shard.add_argument("--clip-frames", type=int, default=32,
+                       help="videos are cut into clips of this many to twice as many frames; pairs are "
+                            "drawn within a clip (default 32)")
+    shard.add_argument("--frame-step", type=int, default=1,
+                       help="keep every n-th frame of a video (default 1: all); the pair gap is divided by n")
+    shard.add_argument("--image-format", choices=("jpg", "png"), default="jpg",
+                       help="jpg (default, quality 95) or png (lossless, larger)")
+    shard.add_argument("--workers", type=int, help="processes writing shards (default: the usable cores)")
+    shard.add_argument("overrides", nargs="*", help=OVERRIDES_HELP)
+    shard.set_defaults(handler=_shard)
 
     lossnet = commands.add_parser(
         "pretrain-lossnet", help="train a VGG loss network by colourising gray images (self-supervised)",

@@ -124,10 +124,11 @@ class DataConfig:
     """Where training images come from and how they are brought to the model's input size."""
 
     # video-folder, frame-folders, multi-view: ready pairs of frames or views (docs/data.md);
-    # a dataset name: that dataset as distributed, with its splits (docs/datasets.md)
+    # a dataset name: that dataset as distributed, with its splits (docs/datasets.md);
+    # shards: the WebDataset shards `landmarks shard` wrote from any of these, streamed (docs/scaling.md)
     source: Literal[
         "synthetic-faces", "synthetic-wild-faces", "synthetic-bodies", "image-folder", "video-folder",
-        "frame-folders", "multi-view",
+        "frame-folders", "multi-view", "shards",
         "celeba", "celeba-released", "aflw", "svhn", "bbc-pose", "human36m", "voxceleb", "smallnorb",
         "smallnorb-animal", "smallnorb-human", "smallnorb-airplane", "smallnorb-truck", "smallnorb-car",
     ] = "synthetic-faces"
@@ -149,6 +150,7 @@ class DataConfig:
     validation_count: int = 64  # held-out images for validation losses and image grids
     frame_gap: tuple[int, int] = (3, 30)  # frames between a video pair's two frames (Human3.6M)
     boxes: str | None = None  # CSV of crop boxes per video frame (video,frame,x0,y0,x1,y1 in pixels)
+    shuffle_buffer: int = 1000  # shards: training items in each data worker's shuffle buffer
 
 
 @dataclass(frozen=True)

@@ -292,8 +292,9 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
         "video-folder": "a folder of videos",
         "frame-folders": "a folder of frame folders",
         "multi-view": "an image,group CSV or a folder of per-instance folders",
+        "shards": "a folder written by landmarks shard",
     }
-    pair_sources = (*roots, "synthetic-bodies")
+    pair_sources = (*roots, "synthetic-bodies")  # shards: images are streamed, never preloaded
     if data.source in roots and not data.root:
         raise ConfigError(f"'data.root' must name {roots[data.source]} when data.source is '{data.source}'")
     low, high = data.frame_gap
@@ -304,11 +305,16 @@ def _validate_pair_data(config: ExperimentConfig) -> None:
     if data.boxes and data.source not in ("video-folder", "frame-folders"):
         raise ConfigError(f"'data.boxes' crops video frames: it needs data.source video-folder or "
                           f"frame-folders, got '{data.source}'")
+    if data.shuffle_buffer < 0:
+        raise ConfigError(f"'data.shuffle_buffer' must be at least 0, got {data.shuffle_buffer}")
     if data.source == "synthetic-bodies" and data.synthetic_videos < 1:
         raise ConfigError(f"'data.synthetic_videos' must be at least 1, got {data.synthetic_videos}")
     if data.source == "synthetic-bodies" and data.synthetic_video_frames < low + 1:
         raise ConfigError(f"'data.synthetic_video_frames' ({data.synthetic_video_frames}) must be at least "
                           f"data.frame_gap[0] + 1 = {low + 1}")
+    if data.preload and data.source == "shards":
+        raise ConfigError("'data.preload' holds still images in memory; data.source 'shards' streams them: "
+                          "set data.preload=false")
     if data.preload and data.source in pair_sources:
         raise ConfigError(f"'data.preload' holds still images in memory; data.source '{data.source}' yields "
                           f"ready pairs of frames or views: set data.preload=false (it works with "

@@ -98,3 +98,20 @@ def test_compile(tmp_path, training):
     run = training.fit(tmp_path / "run", "trainer.compile=true", "trainer.max_steps=2", "trainer.log_every=1")
     checkpoint = finite_run(run, training, 2)
     assert not any("_orig_mod" in key for key in checkpoint["state_dict"])  # keys as without compile
+
+
+@pytest.mark.gpu
+@pytest.mark.filterwarnings("ignore:.*RANDOM weights")
+@pytest.mark.parametrize("compiled", [False, True])
+def test_auto_precision_trains_on_cuda(tmp_path, training, capsys, compiled):
+    """What benchmarks/gpu_check.py times: ``auto`` is bfloat16 autocast from compute capability 8.0
+    (Ampere), the TPS pairs and photometric changes are made on the GPU, and the steps stay finite,
+    compiled or not."""
+    run = training.fit(tmp_path / "run", "trainer.accelerator=gpu", "trainer.precision=auto",
+                       "loss.kind=perceptual", "loss.random_weights=true", "trainer.max_steps=2",
+                       "trainer.log_every=1", "pairs.photometric.brightness=0.2",
+                       f"trainer.compile={str(compiled).lower()}")
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("precision: "))
+    ampere = torch.cuda.get_device_capability() >= (8, 0)
+    assert line.split()[1] == ("bf16-mixed" if ampere else "32-true")
+    finite_run(run, training, 2)

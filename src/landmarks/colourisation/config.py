@@ -120,6 +120,9 @@ def validate_lossnet_config(config: LossnetConfig) -> None:
             f"'data.source' {data.source!r} gives pairs of frames; colourisation needs still "
             "images (synthetic-faces, image-folder, or a dataset of images)"
         )
+    if data.source == "shards":
+        raise ConfigError("'data.source' 'shards' is streamed by landmarks fit only; colourisation reads "
+                          "the images themselves (image-folder, or a dataset of images)")
     if data.source == "image-folder" and not data.root:
         raise ConfigError(
             "'data.root' must name a folder of images when data.source is 'image-folder' "

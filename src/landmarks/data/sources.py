@@ -11,6 +11,8 @@ Splits:
     its files to validation, so training always keeps images.
     ``video-folder``, ``frame-folders``, ``multi-view``: ready pairs, split by whole videos or view
     groups (see :mod:`landmarks.data.pair_sources`).
+    ``shards``: the splits of the source the shards were written from; streamed by the data module
+    (:mod:`landmarks.training.data`, :mod:`landmarks.data.shard_stream`), not built here.
     A dataset name (``celeba``, ``aflw``, ``bbc-pose``, ...): that dataset's own splits, read as
     distributed from ``root`` (see :mod:`landmarks.datasets`).
 """
@@ -43,6 +45,8 @@ def build_training_dataset(config: DataConfig, image_size: int, pairs: PairsConf
     ``S = image_size``; synthetic faces also carry their ``(5, 2)`` pixel ``keypoints``. Pair sources
     give ``source`` and ``target`` instead (and ``mask`` when ``pairs.warp_video_pairs`` warps them).
     """
+    if config.source == "shards":
+        raise ConfigError("data.source 'shards' is streamed by `landmarks fit` only (docs/scaling.md)")
     if config.source in PAIR_SOURCES:
         return build_pair_dataset(config, image_size, split="train", pairs=pairs)
     if is_dataset(config.source):
