@@ -21,9 +21,10 @@ from landmarks.cli_options import (
     add_verbosity,
     deprecation_lines,
     evaluation_folder,
+    require_folder_output,
     resolve_device,
 )
-from landmarks.errors import LandmarksError
+from landmarks.errors import LandmarksError, one_line
 
 logger = logging.getLogger("landmarks.cli")
 
@@ -184,6 +185,9 @@ def _evaluate(args: argparse.Namespace) -> None:
     from landmarks.evaluation.annotations import read_annotations
     from landmarks.evaluation.evaluate_model import ProtocolOptions, evaluate_checkpoint
 
+    output = args.output or evaluation_folder(args.model)
+    require_folder_output(output)
+
     def annotations(csv_path: Path | None):
         if csv_path is None:
             return None
@@ -207,7 +211,6 @@ def _evaluate(args: argparse.Namespace) -> None:
     options = ProtocolOptions(eye_indices=eyes, pck_distance=args.pck_distance, bias=args.bias,
                               ridge=args.ridge, draws=args.draws, seed=args.seed, frame=frame,
                               pck_scale=pck_scale)
-    output = args.output or evaluation_folder(args.model)
     # A named dataset is preprocessed by its own protocol, whatever the model was trained on.
     preprocessing = None
     if args.data is not None:
@@ -234,6 +237,9 @@ def _dataset_splits(args: argparse.Namespace):
 def _detect(args: argparse.Namespace) -> int:
     from landmarks.inference import detect_files, load_detector
 
+    require_folder_output(args.output)
+    if args.overlay is not None:
+        require_folder_output(args.overlay, "--overlay")
     detector = load_detector(args.model, device=args.device, regressor=args.regressor,
                              precision=args.precision)  # says its precision (landmarks.notices)
     summary = detect_files(detector, args.inputs, args.output, overlay_dir=args.overlay,
@@ -248,17 +254,39 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from landmarks.models.checkpoint import load_trained_model
+    from landmarks.models.checkpoint import EXPORTED_WEIGHTS, load_trained_model
     from landmarks.models.export import export_model
+    from landmarks.staged_folder import staged_folder
 
+    _check_export_output(args.output, overwrite=args.overwrite, marker=EXPORTED_WEIGHTS)
+    for option, path in (("--regressor", args.regressor), ("--metrics", args.metrics)):
+        if path is not None and not path.is_file():
+            raise LandmarksError(f"{option} {path}: file does not exist")
     trained = load_trained_model(args.model)
-    written = export_model(trained, args.output, onnx=args.onnx)
-    if args.hub_card:
-        from landmarks.models.hub import write_hub_card
+    with staged_folder(args.output) as staging:  # the old export is replaced whole, or not at all
+        written = export_model(trained, staging, onnx=args.onnx)
+        if args.hub_card:
+            from landmarks.models.hub import write_hub_card
 
-        written += write_hub_card(trained, args.output, regressor=args.regressor, metrics=args.metrics)
+            written += write_hub_card(trained, staging, regressor=args.regressor, metrics=args.metrics)
     for path in written:
-        logger.info("wrote %s", path)
+        logger.info("wrote %s", args.output / path.name)
+
+
+def _check_export_output(output: Path, *, overwrite: bool, marker: str) -> None:
+    """An export goes to a new or empty folder, or with ``--overwrite`` replaces an earlier export
+    (a folder holding ``marker``), as ``fit --overwrite`` replaces only a run folder."""
+    require_folder_output(output)
+    present = sorted(path.name for path in output.iterdir()) if output.is_dir() else []
+    if not present:
+        return
+    if not overwrite:
+        raise LandmarksError(f"--output {output}: folder already holds files ({', '.join(present[:3])}"
+                             f"{', ...' if len(present) > 3 else ''}); replace that export with "
+                             f"--overwrite, or choose a new --output")
+    if not (output / marker).is_file():
+        raise LandmarksError(f"--output {output}: --overwrite replaces an export folder, and this folder "
+                             f"holds no export (no {marker}); choose an empty or new --output")
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -291,11 +319,14 @@ def _convert_imm(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from landmarks.demo import run_demo
 
+    if args.output is not None:
+        require_folder_output(args.output)
     report = run_demo(minutes=args.minutes, output_dir=args.output, overrides=list(args.overrides))
     logger.info("demo report: %s", report)
 
 
 def _synth(args: argparse.Namespace) -> None:
+    require_folder_output(args.output)
     if args.kind == "wild-faces":
         return _synth_wild_faces(args)
     from landmarks.config_loading import load_config
@@ -359,6 +390,7 @@ def _track(args: argparse.Namespace) -> None:
     import landmarks
     from landmarks.tracking import tracking_figures
 
+    require_folder_output(args.output)
     model = landmarks.load(args.model, device=args.device)
     paths = tracking_figures(model, args.video, args.output, every=args.every, strip_frames=args.frames,
                              columns=args.columns, max_frames=args.max_frames)
@@ -368,7 +400,8 @@ def _track(args: argparse.Namespace) -> None:
 def _transfer(args: argparse.Namespace) -> None:
     from landmarks.transfer import transfer_figure
 
-    output = args.output if args.output.suffix else args.output / "transfer.png"  # a folder
+    output = args.output if args.output.suffix and not args.output.is_dir() else args.output / "transfer.png"
+    require_folder_output(output.parent)
     path = transfer_figure(args.model, args.sources, args.targets, output, limit=args.max,
                            show_landmarks=args.show_landmarks, device=args.device)
     logger.info("transfer grid: %s", path)
@@ -530,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("model", type=Path, metavar="MODEL", help="run folder, checkpoint or export folder")
     export.add_argument("--output", type=Path, required=True, help="folder to write")
     add_deprecated(export, "--out", "--output", "output", type=Path)
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier export in OUTPUT (whole: the new files are written beside "
+                             "it and renamed into place at the end)")
     export.add_argument("--onnx", action="store_true", help="also export the detector as ONNX: input "
                         "(B, 3, S, S) RGB in [0, 1]; outputs keypoints (B, K, 2) in [-1, 1], scores")
     export.add_argument("--hub-card", action="store_true",
@@ -691,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
             args.device = resolve_device(args.device)
         status = args.handler(args)  # None, or the status of a command that partly succeeded
     except LandmarksError as error:
-        logger.error("%s", error)
+        logger.error("%s", one_line(str(error)))
         return 2
     except KeyboardInterrupt:
         logger.error("interrupted")

@@ -18,6 +18,8 @@ import argparse
 import re
 from pathlib import Path
 
+from landmarks.errors import LandmarksError
+
 DEVICE_PATTERN = re.compile(r"auto|cpu|gpu|cuda(:\d+)?|mps")
 DEVICE_HELP = "auto (default: a CUDA GPU if there is one, else the CPU), cpu, cuda (or gpu), cuda:N"
 REMOVED_IN = "0.3"  # the release without the old spellings
@@ -89,3 +91,14 @@ def evaluation_folder(model: Path) -> Path:
     if model.parent.name == "checkpoints" and (model.parent.parent / "config.yaml").is_file():
         return model.parent.parent / "evaluation"
     return model.with_name(f"{model.stem}-evaluation")
+
+
+def require_folder_output(path: Path, option: str = "--output") -> None:
+    """Raise :class:`LandmarksError` if ``path``, a folder a command is to write, is a file or lies
+    under one (checked before any work, so that nothing is computed for an output that cannot be made)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                where = "is a file" if candidate == path else f"lies under {candidate}, a file"
+                raise LandmarksError(f"{option} {path}: {where}, not a folder")
+            return

@@ -41,6 +41,14 @@ def resolve_config_path(name: str | Path, relative_to: Path | None = None) -> Pa
     raise ConfigError(f"config '{name}' not found (neither a file nor a shipped config: {shipped})")
 
 
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's error in one line: what it expected and where (``line L, column C``)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
 def read_config_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The mapping a YAML config file stands for, with its ``base:`` chain merged in."""
     path = resolve_config_path(path).resolve()
@@ -49,7 +57,7 @@ def read_config_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from None
+        raise ConfigError(f"{path}: not valid YAML ({yaml_problem(error)})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a config must be a mapping of keys to values")
     base_name = raw.pop("base", None)

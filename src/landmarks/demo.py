@@ -73,7 +73,7 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     test_csv = write_synthetic_faces(data_dir, TEST_IMAGES, size, seed, "test",
                                      start=first + REGRESSION_IMAGES)
 
-    data = LandmarkData(config.data, data_image_size(config))
+    data = LandmarkData(config.data, data_image_size(config), seed=config.trainer.seed)
     data.setup("fit")  # draws the training faces into memory (data.preload): part of the budget
     train_minutes = minutes - (time.monotonic() - started) / 60 - EVALUATION_MINUTES
     if train_minutes < MIN_TRAIN_MINUTES:  # the annotated faces and the preloading took the rest

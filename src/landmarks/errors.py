@@ -24,6 +24,12 @@ class LandmarksError(Exception):
         super().__init__(*args)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: its non-blank lines, stripped, joined by spaces (the command line prints
+    every error as one line, whatever a library put in its message)."""
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
 def worker_message(text: str) -> str:
     """The original message inside torch's report of an exception in a DataLoader worker, else ``text``.
 

@@ -25,19 +25,19 @@ def _write(root: Path, text: str) -> Path:
 
 
 def test_reads_points_names_and_missing_points(root):
-    path = _write(root, "image,eye_x,eye_y,nose_x,nose_y\nfaces/a.png,1.5,2,3,4\n\nfaces/b.png,,,5.25,6\n")
+    path = _write(root, "image,eye_x,eye_y,nose_x,nose_y\nfaces/a.png,1.5,2,3,4\n\nfaces/b.png,,,5.25,5\n")
     annotations = read_annotations(path, root)
     assert annotations.image_paths == [Path("faces/a.png"), Path("faces/b.png")]
     assert annotations.paths[0] == root / "faces" / "a.png"
     assert annotations.point_names == ("eye", "nose")
     assert annotations.csv_path == path and len(annotations) == 2
-    expected = np.array([[[1.5, 2.0], [3.0, 4.0]], [[np.nan, np.nan], [5.25, 6.0]]])
+    expected = np.array([[[1.5, 2.0], [3.0, 4.0]], [[np.nan, np.nan], [5.25, 5.0]]])
     np.testing.assert_array_equal(annotations.points, expected)
     assert annotations.points.dtype == np.float64
 
 
 def test_write_then_read_round_trips(root):
-    points = np.array([[[0.1, 2.0 / 3.0]], [[np.nan, np.nan]], [[1e-9, 127.0]]])
+    points = np.array([[[0.1, 2.0 / 3.0]], [[np.nan, np.nan]], [[1e-9, 5.5]]])  # 5.5: the edge of 6 px
     paths = [root / "faces" / "a.png", Path("faces/b.png"), Path("faces/c.png")]
     path = root / "out.csv"
     write_annotations(path, root, paths, points)
@@ -88,3 +88,23 @@ def test_missing_images_are_listed_up_to_five(root):
 def test_missing_file_raises(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_annotations(tmp_path / "nope.csv", tmp_path)
+
+
+@pytest.mark.parametrize(("x", "y"), [(900, 2), (8, 2), (-0.6, 2), (1, 6), (1, -3)])
+def test_a_point_off_its_image_names_file_line_and_point(root, x, y):
+    path = _write(root, f"image,x0,y0,x1,y1\nfaces/a.png,1,2,3,4\nfaces/b.png,1,2,{x},{y}\n")
+    with pytest.raises(DataError, match=r"line 3: point 1 \(.*\) lies off its image faces/b.png \(8 x 6 px"):
+        read_annotations(path, root)
+
+
+def test_points_on_the_edge_pixels_are_on_the_image(root):
+    path = _write(root, "image,x0,y0,x1,y1\nfaces/a.png,-0.5,-0.5,7.5,5.5\nfaces/b.png,0,0,7,5\n")
+    assert read_annotations(path, root).points.shape == (2, 2, 2)
+
+
+def test_an_unreadable_image_in_the_csv_names_file_line_and_image(root):
+    (root / "faces" / "b.png").write_bytes(b"not a png")
+    path = _write(root, "image,x0,y0\nfaces/a.png,1,2\nfaces/b.png,1,2\n")
+    with pytest.raises(DataError, match=r"line 3: .*b.png: cannot read image") as caught:
+        read_annotations(path, root)
+    assert caught.value.path == path

@@ -172,5 +172,8 @@ def test_a_truncated_video_keeps_its_frames_and_is_reported(checkpoint, tmp_path
     assert 0 < decodable < 20  # FFmpeg itself decodes what is there without complaint
     code = main(["detect", str(checkpoint), str(tmp_path / name), "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert code == 1 and f"{name}: truncated" in err
+    # Where the cut lands decides whether FFmpeg ends early (reported as truncated) or raises on the
+    # last packet (reported as undecodable after the last good frame): both keep the decoded frames.
+    assert code == 1
+    assert f"{name}: truncated" in err or f"{name}: video cannot be decoded after frame" in err
     assert len(_read_csv(tmp_path / "out" / "landmarks.csv")) == decodable

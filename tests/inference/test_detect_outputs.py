@@ -54,5 +54,5 @@ def test_an_output_that_is_a_file_is_one_line(checkpoint, tmp_path, capsys):
     (tmp_path / "out").write_text("mine")
     assert main(["detect", str(checkpoint), str(folder), "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "out: output exists and is not a folder" in err and "Traceback" not in err
+    assert "out: is a file, not a folder" in err and "Traceback" not in err  # checked before any work
     assert (tmp_path / "out").read_text() == "mine"

@@ -157,3 +157,51 @@ def test_onnx_without_the_onnx_package_is_a_clear_error_before_writing(checkpoin
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     assert main(["export", str(checkpoint), "--output", str(tmp_path / "out"), "--onnx"]) == 2
     assert "landmarks[onnx]" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def _files(folder):
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def test_an_export_over_an_export_needs_overwrite_and_replaces_it_whole(checkpoint, make_checkpoint, tmp_path,
+                                                                        capsys):
+    run, folder = checkpoint.parent.parent, tmp_path / "exported"
+    assert main(["export", str(run), "--output", str(folder), "--onnx"]) == 0
+    before = _files(folder)
+    other = make_checkpoint(tmp_path / "other" / "checkpoints" / "last.ckpt", seed=1)
+    capsys.readouterr()
+
+    assert main(["export", str(other), "--output", str(folder)]) == 2  # without --overwrite: refused
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--overwrite" in err and str(folder) in err
+    assert _files(folder) == before
+
+    assert main(["export", str(other), "--output", str(folder), "--overwrite"]) == 0
+    after = _files(folder)
+    assert sorted(after) == ["config.yaml", "model.safetensors"]  # the old model's detector.onnx is gone
+    assert after["model.safetensors"] != before["model.safetensors"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["exported", "other"]  # nothing staged left
+
+
+def test_overwrite_replaces_only_an_export(checkpoint, tmp_path, capsys):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    assert main(["export", str(checkpoint), "--output", str(folder), "--overwrite"]) == 2
+    assert "holds no export" in capsys.readouterr().err
+    assert _files(folder) == {"notes.txt": b"mine"}
+
+
+def test_a_failed_export_leaves_the_old_one_whole(checkpoint, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "exported"
+    assert main(["export", str(checkpoint), "--output", str(folder), "--onnx"]) == 0
+    before = _files(folder)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full, say")
+
+    monkeypatch.setattr("landmarks.models.export.export_onnx", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        main(["export", str(checkpoint), "--output", str(folder), "--onnx", "--overwrite"])
+    assert _files(folder) == before
+    assert [path.name for path in tmp_path.iterdir()] == ["exported"]  # the staging folder was removed

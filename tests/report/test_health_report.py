@@ -40,6 +40,7 @@ def test_report_shows_the_health_curves_and_the_last_check(tmp_path):
 
 
 def test_no_health_file_no_section_and_a_broken_one_raises(tmp_path):
+    (tmp_path / "checkpoints").mkdir()  # a run folder without health.csv
     assert collect_run_sections(tmp_path) == []
     (tmp_path / HEALTH_FILE).write_text(HEADER + "9,x,1,1,1,1,1,10\n")
     with pytest.raises(DataError, match="health log"):

@@ -94,8 +94,14 @@ def test_evaluation_folder_with_curves_and_top_level_figures(tmp_path):
     assert "regression  error 0.05" in text
 
 
-def test_empty_run_folder_gives_no_sections_and_bad_input_raises(tmp_path):
-    assert collect_run_sections(tmp_path) == []
+def test_a_folder_that_is_no_run_is_refused_and_bad_input_raises(tmp_path):
+    with pytest.raises(DataError, match="not a run folder or an evaluation folder"):
+        collect_run_sections(tmp_path)  # empty
+    (tmp_path / "photo.png").write_bytes(b"a plain image folder")
+    with pytest.raises(DataError, match="not a run folder or an evaluation folder"):
+        collect_run_sections(tmp_path)
+    (tmp_path / "config.yaml").write_text("name: run\n")  # a run that has written nothing else yet
+    assert [section.title for section in collect_run_sections(tmp_path)][-1] == "Config"
     with pytest.raises(ValueError):
         Section("x", "video", None)
     with pytest.raises(DataError):

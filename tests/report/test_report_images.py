@@ -161,6 +161,7 @@ def test_the_browser_probe_sees_a_broken_image(tmp_path):
 def test_report_command_warns_about_an_image_that_does_not_decode(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
+    (run / "metrics.txt").write_text("error 0.05\n")  # an evaluation folder
     _png(run / "fine.png")
     (run / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a PNG signature and nothing else
     assert main(["report", str(run)]) == 0

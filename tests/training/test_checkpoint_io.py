@@ -74,6 +74,20 @@ def test_unreadable_last_falls_back_to_the_newest_readable(tmp_path, caplog, con
     assert "last.ckpt" in warning and "step-0000008.ckpt" in warning
 
 
+def test_a_last_checkpoint_behind_a_periodic_one_gives_way(tmp_path, caplog):
+    """A kill between the periodic save of step 8 and the save of last.ckpt: resume from step 8."""
+    folder = tmp_path / "checkpoints"
+    for step in (4, 8):
+        atomic_torch_save({"state_dict": {}, "global_step": step}, folder / f"step-{step:07d}.ckpt")
+    atomic_torch_save({"state_dict": {}, "global_step": 4}, folder / "last.ckpt")
+    with caplog.at_level("INFO"):
+        assert resumable_checkpoint(folder / "last.ckpt") == folder / "step-0000008.ckpt"
+    assert "older than step-0000008.ckpt" in caplog.text
+    atomic_torch_save({"state_dict": {}, "global_step": 8}, folder / "last.ckpt")  # as far on: last
+    assert resumable_checkpoint(folder / "last.ckpt") == folder / "last.ckpt"
+    assert resumable_checkpoint(folder / "step-0000004.ckpt") == folder / "step-0000004.ckpt"  # as asked
+
+
 def test_no_readable_checkpoint_is_one_clear_error(tmp_path):
     (tmp_path / "last.ckpt").write_bytes(b"")
     with pytest.raises(WeightsError, match="last.ckpt: not a readable checkpoint"):

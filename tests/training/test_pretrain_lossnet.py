@@ -66,8 +66,7 @@ def test_saved_network_trains_landmarks(tmp_path, training, capsys):
 
 @pytest.mark.slow  # 10-20 s: two runs of a full VGG-16
 @pytest.mark.filterwarnings("ignore:The number of training batches")
-# Expected: the data loader does not save its place in an epoch (docs/training.md, "Resuming").
-@pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended")
+@pytest.mark.filterwarnings("error:You're resuming from a checkpoint that ended before the epoch ended")
 def test_resume_continues_the_same_run(tmp_path, training):
     runs = tmp_path / "runs"
     run = runs / "lossnet"

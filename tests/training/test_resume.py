@@ -36,8 +36,7 @@ def adam_steps(checkpoint: dict) -> set[float]:
     return {float(state["step"]) for state in checkpoint["optimizer_states"][0]["state"].values()}
 
 
-# Expected: the data loader does not save its place in an epoch (docs/training.md, "Resuming").
-@pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended")
+@pytest.mark.filterwarnings("error:You're resuming from a checkpoint that ended before the epoch ended")
 def test_resume_continues_the_same_run(tmp_path, training, pair_streams):
     runs = tmp_path / "runs"
     run = training.fit(
@@ -68,7 +67,7 @@ def test_resume_continues_the_same_run(tmp_path, training, pair_streams):
     assert torch.equal(resumed["pair_generator_state"], straight_state)
 
 
-@pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended")
+@pytest.mark.filterwarnings("error:You're resuming from a checkpoint that ended before the epoch ended")
 def test_resume_after_a_validation_on_the_last_step(tmp_path, training):
     """A validation (and a periodic checkpoint) on the stopping step: no ``last-v1.ckpt`` beside
     ``last.ckpt`` after the resume, and the loss curve goes on without a gap."""

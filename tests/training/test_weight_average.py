@@ -31,7 +31,7 @@ def test_without_ema_the_checkpoint_holds_the_raw_weights_only(tmp_path, trainin
     assert "current_model_state" not in training.checkpoint(run / "checkpoints" / "last.ckpt")
 
 
-@pytest.mark.filterwarnings("ignore:You're resuming from a checkpoint that ended before the epoch ended")
+@pytest.mark.filterwarnings("error:You're resuming from a checkpoint that ended before the epoch ended")
 def test_a_resumed_run_continues_the_average(tmp_path, training):
     run = training.fit(tmp_path / "run", "trainer.max_steps=4", "trainer.ema_decay=0.9")
     first = training.checkpoint(run / "checkpoints" / "last.ckpt")

@@ -51,12 +51,13 @@ class ImageFolder(Dataset):
         unreadable = unreadable_images(self.root, candidates)  # in parallel, cached between runs
         if unreadable and strict:
             raise DataError(self.root, _describe(unreadable))
-        if unreadable:
-            warnings.warn(f"{self.root}: skipping {_describe(unreadable)}", stacklevel=2)
         bad = set(unreadable)
         self.paths = [path for path in candidates if path not in bad]
-        if not self.paths:
-            raise DataError(self.root, f"no usable images among {len(candidates)} file(s)")
+        if not self.paths:  # one line: the error says which files were unreadable
+            found = f": {_describe(unreadable)}" if unreadable else ""
+            raise DataError(self.root, f"no usable images among {len(candidates)} file(s){found}")
+        if unreadable:
+            warnings.warn(f"{self.root}: skipping {_describe(unreadable)}", stacklevel=2)
         self.decode_failures = 0  # files that passed the header check but failed to decode (this process)
         self._failed: set[int] = set()
 

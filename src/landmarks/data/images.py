@@ -40,6 +40,28 @@ def load_image(path: str | Path) -> np.ndarray:
         raise DataError(path, f"cannot read image ({error.__class__.__name__}: {error})") from None
 
 
+def image_size(path: str | Path) -> tuple[int, int]:
+    """``(width, height)`` of an image file, from its header alone (nothing is decoded).
+
+    Raises:
+        DataError: naming the file, if it is missing, not an image, or too large (a likely bomb).
+    """
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused just below
+            with Image.open(path) as image:
+                size = image.size
+    except FileNotFoundError:
+        raise DataError(path, "image file does not exist") from None
+    except Image.DecompressionBombError:
+        size = (2 * MAX_IMAGE_PIXELS, 1)  # over the limit: refused below
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise DataError(path, f"cannot read image ({error.__class__.__name__}: {error})") from None
+    check_image_size(path, size)
+    return size
+
+
 def check_image_size(path: str | Path, size: tuple[int, int]) -> None:
     """Raise :class:`DataError` if an image of ``size`` (width, height), read from its header, has
     more than :data:`MAX_IMAGE_PIXELS` pixels."""

@@ -2,7 +2,8 @@
 
 A long run must neither crash on one bad file nor shrink its data without saying so: each unusable
 item is logged on its own line (the file and the problem), then a summary count; when nothing is
-left the build fails with a :class:`~landmarks.errors.DataError`.
+left the build fails with one :class:`~landmarks.errors.DataError` naming the first item (the others
+are debug messages, shown with ``-v``).
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ def report_skipped(root: str | Path, kind: str, total: int, skipped: Sequence[Sk
     Raises:
         DataError: ``total`` is 0 or every item was skipped.
     """
+    if total == 0:
+        raise DataError(root, f"found no {kind}")
+    if len(skipped) == total:  # one error line; the others only with -v (a debug message each)
+        for item in skipped:
+            logger.debug("%s: unusable: %s", Path(root) / item.name, item.problem)
+        first = f"; the first: {skipped[0].name}: {skipped[0].problem}"
+        listed = " (-v lists every one)" if total > 1 else ""
+        raise DataError(root, f"all {total} {kind} are unusable{first}{listed}")
     for item in skipped:
         logger.warning("%s: skipping %s", Path(root) / item.name, item.problem)
     if skipped:
         logger.warning("%s: skipped %d of %d %s", root, len(skipped), total, kind)
-    if total == 0:
-        raise DataError(root, f"found no {kind}")
-    if len(skipped) == total:
-        first = f"; the first: {skipped[0].name}: {skipped[0].problem}"
-        raise DataError(root, f"all {total} {kind} are unusable{first}")

@@ -4,7 +4,11 @@ Format:
     A header line, then one line per image. The first column is ``image``: the image's path relative
     to a root folder. The other columns come in pairs, ``x`` then ``y`` of one point, in pixels of that
     image (x right, y down, the centre of the top-left pixel at ``(0, 0)``; see
-    :mod:`landmarks.geometry.coordinates`). An empty pair of cells marks a missing point::
+    :mod:`landmarks.geometry.coordinates`). An empty pair of cells marks a missing point. Every point
+    must lie on its image, ``-0.5 <= x <= W - 0.5`` and ``-0.5 <= y <= H - 0.5`` for an image of
+    ``W x H`` pixels (its header is read): a point off the image is refused, naming the file, the line
+    and the point, since it is almost always a mistake (another image's size, swapped columns) that
+    would silently distort every error measured against it. Leave a point that is not visible empty::
 
         image,x0,y0,x1,y1
         faces/000001.jpg,61.5,80.0,101.2,79.4
@@ -23,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from landmarks.data.images import image_size
 from landmarks.errors import DataError
 
 MAX_LISTED_MISSING_IMAGES = 5
@@ -82,7 +87,9 @@ def read_annotations(csv_path: str | Path, root: str | Path) -> AnnotationSet:
         image, coordinates = _parse_row(csv_path, line, cells, len(header))
         image_paths.append(image)
         points.append(coordinates)
-    _check_images_exist(csv_path, root, image_paths, [line for line, _ in rows[1:]])
+    lines = [line for line, _ in rows[1:]]
+    _check_images_exist(csv_path, root, image_paths, lines)
+    _check_points_on_images(csv_path, root, image_paths, points, lines)
     return AnnotationSet(root, image_paths, np.stack(points), csv_path, names)
 
 
@@ -215,3 +222,25 @@ def _check_images_exist(csv_path: Path, root: Path, image_paths: list[Path], lin
     raise DataError(
         csv_path, f"line {missing[0][0]}: {len(missing)} image(s) not found under {root}: {listed}{suffix}"
     )
+
+
+def _check_points_on_images(
+    csv_path: Path, root: Path, image_paths: list[Path], points: list[np.ndarray], lines: list[int]
+) -> None:
+    """Raise :class:`DataError` naming the CSV, the line and the point for the first point off its image
+    (the pixel area ``[-0.5, W - 0.5] x [-0.5, H - 0.5]``), or an image whose header does not read."""
+    for line, image, image_points in zip(lines, image_paths, points, strict=True):
+        try:
+            width, height = image_size(root / image)
+        except DataError as error:
+            raise DataError(csv_path, f"line {line}: {error}") from None
+        x, y = image_points[:, 0], image_points[:, 1]  # (L,) each; NaN where missing
+        off = (x < -0.5) | (x > width - 0.5) | (y < -0.5) | (y > height - 0.5)  # False for NaN
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            raise DataError(
+                csv_path,
+                f"line {line}: point {i} ({x[i]:g}, {y[i]:g}) lies off its image {image} ({width} x "
+                f"{height} px; points are pixels of that image); fix the row, or leave a point that is "
+                f"not visible empty",
+            )

@@ -23,6 +23,7 @@ from landmarks.config import ExperimentConfig
 from landmarks.config_loading import from_dict
 from landmarks.errors import LandmarksError, WeightsError
 from landmarks.models.landmark_model import LandmarkModel, build_model
+from landmarks.models.load_problem import load_problem
 
 _MODEL_PREFIX = "model."
 EXPORTED_WEIGHTS = "model.safetensors"  # the file names of an exported model's folder
@@ -79,8 +80,7 @@ def load_trained_model(path: str | Path, map_location: str | torch.device = "cpu
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises many types for truncated or foreign files
-        reason = f"{error.__class__.__name__}: {error}"
-        raise WeightsError(f"{path}: not a readable checkpoint ({reason})") from None
+        raise WeightsError(f"{path}: not a readable checkpoint ({load_problem(error)})") from None
     try:
         config = from_dict(ExperimentConfig, checkpoint["hyper_parameters"]["config"])
         state = {k[len(_MODEL_PREFIX):]: v for k, v in checkpoint["state_dict"].items()

@@ -9,6 +9,7 @@ import torch
 
 from landmarks.errors import WeightsError
 from landmarks.models.known_files import check_known_file
+from landmarks.models.load_problem import load_problem
 
 
 def read_state_dict(path: Path) -> Mapping[str, object]:
@@ -30,7 +31,7 @@ def read_state_dict(path: Path) -> Mapping[str, object]:
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # zip, pickle, safetensors and OS errors alike mean an unreadable file
-        message = f"{path}: cannot read the weights file (truncated or corrupt?): {error}"
+        message = f"{path}: cannot read the weights file ({load_problem(error)})"
         raise WeightsError(message) from error
     if not isinstance(state, Mapping):
         raise WeightsError(f"{path}: expected a state dict (name -> tensor), got {type(state).__name__}")

@@ -11,6 +11,10 @@ Layout read (each part optional)::
       health.csv       the keypoints' health during training -> curves and a table (report.health)
       config.yaml      the resolved config -> preformatted text
       evaluation/      metrics and figures of `landmarks evaluate`, read the same way
+
+A folder holding none of ``config.yaml``, ``metrics.json``, ``metrics.txt``, ``health.csv``,
+``checkpoints/`` and ``evaluation/`` is not a run (or evaluation) folder, and is refused: a page of
+the images of a plain image folder would say nothing about any run.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 from pathlib import Path
 
 from landmarks.errors import DataError
-from landmarks.report.health import health_sections
+from landmarks.report.health import HEALTH_FILE, health_sections
 from landmarks.report.page import Section
 from landmarks.report.training_log import training_log_sections
 
@@ -37,8 +41,7 @@ def collect_run_sections(run_dir: str | Path) -> list[Section]:
     Evaluation folders (``metrics.json``, ``metrics.txt`` and PNGs side by side) are read the same way.
     """
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise DataError(run_dir, "run folder does not exist")
+    check_run_folder(run_dir)
     sections = _results_sections(run_dir, run_dir, "") + training_log_sections(run_dir)
     sections += health_sections(run_dir)
     evaluation = run_dir / EVALUATION_DIR
@@ -48,6 +51,18 @@ def collect_run_sections(run_dir: str | Path) -> list[Section]:
     if config_path.is_file():
         sections.append(Section("Config", "text", config_path.read_text(encoding="utf-8")))
     return sections
+
+
+def check_run_folder(run_dir: Path) -> None:
+    """Raise :class:`DataError` unless ``run_dir`` is a run folder or an evaluation folder (module)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise DataError(run_dir, "is a file; give a run folder (landmarks fit) or an evaluation folder")
+    if not run_dir.is_dir():
+        raise DataError(run_dir, "run folder does not exist")
+    marks = (CONFIG_FILE, METRICS_FILE, METRICS_TEXT_FILE, HEALTH_FILE, "checkpoints", EVALUATION_DIR)
+    if not any((run_dir / name).exists() for name in marks):
+        raise DataError(run_dir, f"not a run folder or an evaluation folder (none of {', '.join(marks)}); "
+                                 f"give the folder landmarks fit, demo or evaluate wrote")
 
 
 def _results_sections(folder: Path, run_dir: Path, prefix: str) -> list[Section]:

@@ -11,7 +11,9 @@ anything, and ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` restores that): a crafted c
 code that runs on ``--resume``.
 
 Resuming (:func:`resumable_checkpoint`): an unreadable ``last.ckpt`` (cut short by a kill during an
-older, non-atomic save, or by a full disk) falls back to the newest readable checkpoint of the run.
+older, non-atomic save, or by a full disk) falls back to the newest readable checkpoint of the run, and
+a ``last.ckpt`` older than a readable periodic checkpoint (a kill between the two saves of one
+checkpoint step) gives way to it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
 from landmarks.errors import WeightsError
+from landmarks.models.load_problem import load_problem
 
 logger = logging.getLogger("landmarks.training")
 TEMP_SUFFIX = ".partial"  # a temporary checkpoint in the run's checkpoints/ folder
@@ -72,9 +75,7 @@ def load_checkpoint_file(path: str | Path, map_location: Any = "cpu") -> dict[st
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises many types for truncated, foreign or unsafe files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else error.__class__.__name__
-        raise WeightsError(f"{path}: not a readable checkpoint ({error.__class__.__name__}: "
-                           f"{reason[:200]})") from None
+        raise WeightsError(f"{path}: not a readable checkpoint ({load_problem(error)})") from None
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise WeightsError(f"{path}: not a training checkpoint (no state_dict)")
     return checkpoint
@@ -99,25 +100,47 @@ def remove_partial_checkpoints(folder: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def step_of(path: Path) -> int:
+    """The step in a periodic checkpoint's name (``step-0000120.ckpt`` -> 120)."""
+    return int(path.stem.removeprefix("step-"))
+
+
 def resumable_checkpoint(checkpoint: Path) -> Path:
-    """``checkpoint`` if it reads; if it is the run's unreadable ``last.ckpt``, the newest readable
-    ``step-*.ckpt`` beside it, with a one-line warning naming both.
+    """The checkpoint to resume from: ``checkpoint`` itself, unless it is the run's ``last.ckpt`` and a
+    periodic ``step-*.ckpt`` beside it is readable and further on.
+
+    ``last.ckpt`` falls behind the newest periodic checkpoint when a kill comes between the two saves
+    of a checkpoint step (the periodic file first, then ``last.ckpt``): the newer one is taken, with a
+    line saying so. An unreadable (or missing) ``last.ckpt`` gives way to the newest readable periodic
+    checkpoint, with a one-line warning naming both.
 
     Raises:
         WeightsError: if ``checkpoint`` is unreadable and no other checkpoint of the run reads.
     """
     try:
-        load_checkpoint_file(checkpoint)
-        return checkpoint
+        last_step = int(load_checkpoint_file(checkpoint).get("global_step", 0))
+        problem = None
     except WeightsError as error:
         if checkpoint.name != LAST:
             raise
-        problem = error
-    for candidate in sorted(checkpoint.parent.glob("step-*.ckpt"), reverse=True):  # newest step first
+        last_step, problem = None, error
+    if checkpoint.name != LAST:
+        return checkpoint
+    periodic = [path for path in checkpoint.parent.glob("step-*.ckpt") if path.stem[5:].isdigit()]
+    for candidate in sorted(periodic, key=step_of, reverse=True):  # newest step first
+        if last_step is not None and step_of(candidate) <= last_step:
+            break
         try:
             load_checkpoint_file(candidate)
         except WeightsError:
             continue
-        logger.warning("WARNING: %s; resuming from %s, the newest readable checkpoint", problem, candidate)
+        if problem is not None:
+            logger.warning("WARNING: %s; resuming from %s, the newest readable checkpoint", problem,
+                           candidate)
+        else:
+            logger.info("%s (step %d) is older than %s: resuming from the newer", checkpoint, last_step,
+                        candidate.name)
         return candidate
+    if problem is None:
+        return checkpoint
     raise WeightsError(f"{problem}; no other readable checkpoint in {checkpoint.parent}")

@@ -1,4 +1,10 @@
-"""The Lightning data module: training and validation images from the configured source."""
+"""The Lightning data module: training and validation images from the configured source.
+
+The training batches follow :mod:`landmarks.training.data_order`: an order fixed by ``seed`` and the
+epoch, split between the processes here (the trainers are built with Lightning's own distributed
+sampler off), whose position every checkpoint keeps. ``data.source: shards`` streams instead, with
+its own order and saved position (:mod:`landmarks.data.shard_stream`).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,13 @@ from typing import Any
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from landmarks.config import DataConfig, ExperimentConfig, PairsConfig
 from landmarks.data.preloaded import PreloadedImages, usable_cpus
 from landmarks.data.sources import build_training_dataset, build_validation_dataset
 from landmarks.errors import DataError
+from landmarks.training.data_order import ResumableLoader, ResumableOrder
 
 logger = logging.getLogger("landmarks.data")
 STREAM_STATE = "shard_stream"  # the checkpoint entry of a shard stream's position
@@ -41,7 +48,7 @@ class LandmarkData(L.LightningDataModule):
         super().__init__()
         self.config = config
         self.image_size = image_size
-        self.seed = seed
+        self.seed = seed  # of the training order (trainer.seed) and of the shard order
         self.pairs: PairsConfig | None = None  # no warping in the workers
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
@@ -91,28 +98,45 @@ class LandmarkData(L.LightningDataModule):
         if self.config.validation_count > 0 and manifest.validation:
             self.val_set = ShardItems(folder / VALIDATION_SHARD, manifest)
 
-    def _loader(self, dataset: Dataset, *, train: bool) -> DataLoader:
+    def _workers(self) -> int:
+        return min(self.config.num_workers, usable_cpus())
+
+    def _loader_options(self, dataset: Dataset) -> dict:
         # Preloaded images need no workers: indexing memory is cheaper than passing batches between
         # processes. Otherwise no more workers than usable cores (torch warns of the excess).
         workers = 0 if isinstance(dataset, PreloadedImages) else self._workers()
-        return DataLoader(dataset, batch_size=self.config.batch_size, shuffle=train, drop_last=train,
-                          num_workers=workers, persistent_workers=workers > 0,
-                          pin_memory=torch.cuda.is_available())
+        return dict(num_workers=workers, persistent_workers=workers > 0, pin_memory=torch.cuda.is_available())
 
-    def _workers(self) -> int:
-        return min(self.config.num_workers, usable_cpus())
+    def _processes(self) -> tuple[int, int]:
+        """``(rank, world_size)`` of this process in the trainer's run (0, 1 outside one)."""
+        trainer = getattr(self, "trainer", None)
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
 
     def train_dataloader(self) -> DataLoader:
         if self.config.source == "shards":
             return self._stream_loader()
-        return self._loader(self.train_set, train=True)
+        rank, world_size = self._processes()
+        order = ResumableOrder(len(self.train_set), batch_size=self.config.batch_size, seed=self.seed,
+                               rank=rank, world_size=world_size)
+        if order.batches_per_epoch == 0:  # several processes share too few images
+            where = self.config.root or self.config.source
+            raise DataError(where, f"{len(self.train_set)} training images give each of {world_size} "
+                                   f"processes fewer than one batch (data.batch_size="
+                                   f"{self.config.batch_size}); lower the batch size")
+        return ResumableLoader(self.train_set, order, **self._loader_options(self.train_set))
+
 
     def val_dataloader(self) -> DataLoader | list:
         # Nothing held out (a single video, validation_count 0): no validation, rather than a loader
         # over nothing (Lightning runs no validation loop for an empty list).
         if self.val_set is None:
             return []
-        return self._loader(self.val_set, train=False)
+        rank, world_size = self._processes()
+        sampler = None  # each process validates its share, as Lightning's own distributed sampler did
+        if world_size > 1:
+            sampler = DistributedSampler(self.val_set, num_replicas=world_size, rank=rank, shuffle=False)
+        return DataLoader(self.val_set, batch_size=self.config.batch_size, sampler=sampler,
+                          **self._loader_options(self.val_set))
 
     # ---------------------------------------------------------------- shards
     def _stream_loader(self) -> DataLoader:

@@ -172,6 +172,7 @@ def build_trainer(config: ExperimentConfig, run_dir: Path) -> L.Trainer:
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
         default_root_dir=run_dir, plugins=[AtomicCheckpointIO()],
+        use_distributed_sampler=False,  # the data module splits the data (landmarks.training.data_order)
     )
 
 

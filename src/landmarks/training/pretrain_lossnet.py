@@ -76,6 +76,7 @@ def build_lossnet_trainer(config: LossnetConfig, run_dir: Path) -> L.Trainer:
         log_every_n_steps=t.log_every, val_check_interval=t.val_every, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, enable_progress_bar=t.progress_bar, enable_model_summary=t.progress_bar,
         default_root_dir=run_dir, plugins=[AtomicCheckpointIO()],
+        use_distributed_sampler=False,  # the data module splits the data (landmarks.training.data_order)
     )  # fmt: skip
 
 
@@ -96,7 +97,7 @@ def pretrain_lossnet(
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(config)
     if first_process():  # fail at once on a folder in use or holding another run, before any work
         check_run_dir(run_dir, resume=resume, overwrite=overwrite)
-    data = LandmarkData(config.data, config.model.image_size)
+    data = LandmarkData(config.data, config.model.image_size, seed=config.trainer.seed)
     data.setup("fit")  # bad data (an empty or unreadable folder) fails here
     if "image" not in data.train_set[0]:
         raise ConfigError(f"data.source {config.data.source!r} does not give still images to colourise")
