@@ -212,6 +212,13 @@ CASES = [
     ("shard-bad-yaml", ["shard", "--config", "{c}/bad.yaml", "--data-root", "{c}/images", "--output",
                         "{c}/new"], "bad.yaml"),
     ("fit-shards-of-a-plain-folder", ["fit", "--data", "shards", "--data-root", "{c}/plain", *FIT], "plain"),
+    # serve (refused before any port is opened)
+    ("serve-corrupt-model", ["serve", "{c}/corrupt.ckpt", "--port", "0"], "corrupt.ckpt"),
+    ("serve-missing-model", ["serve", "{c}/nowhere.ckpt", "--port", "0"], "nowhere.ckpt"),
+    # convert-imm (the checkpoint is looked for before TensorFlow is needed)
+    ("convert-imm-missing-checkpoint", ["convert-imm", "{c}/nowhere", "--output", "{c}/new"], "nowhere"),
+    ("convert-imm-not-a-tf-checkpoint", ["convert-imm", "{c}/corrupt.ckpt", "--output", "{c}/new"],
+     "corrupt.ckpt"),
     # demo
     ("demo-output-holds-files", ["demo", "--output", "{c}/old-demo"], "old-demo"),
     ("demo-output-is-a-file", ["demo", "--output", "{c}/a-file.txt"], "a-file.txt"),

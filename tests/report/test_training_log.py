@@ -76,4 +76,5 @@ def test_mlflow_file_store_run(tmp_path):
 
 
 def test_no_log_no_sections(tmp_path):
-    assert read_training_log(tmp_path) == ({}, {}) and _titles(tmp_path) == []
+    (tmp_path / "config.yaml").write_text("name: landmarks\n")  # a run folder whose logger wrote nothing
+    assert read_training_log(tmp_path) == ({}, {}) and _titles(tmp_path) == ["Config"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from landmarks.errors import DataError
 from landmarks.report.health import HEALTH_FILE, health_sections
 from landmarks.report.page import Section
-from landmarks.report.training_log import training_log_sections
+from landmarks.report.training_log import LOGGER_DIRS, training_log_sections
 
 METRICS_FILE = "metrics.json"
 METRICS_TEXT_FILE = "metrics.txt"
@@ -59,7 +59,8 @@ def check_run_folder(run_dir: Path) -> None:
         raise DataError(run_dir, "is a file; give a run folder (landmarks fit) or an evaluation folder")
     if not run_dir.is_dir():
         raise DataError(run_dir, "run folder does not exist")
-    marks = (CONFIG_FILE, METRICS_FILE, METRICS_TEXT_FILE, HEALTH_FILE, "checkpoints", EVALUATION_DIR)
+    marks = (CONFIG_FILE, METRICS_FILE, METRICS_TEXT_FILE, HEALTH_FILE, "checkpoints", EVALUATION_DIR,
+             *LOGGER_DIRS)
     if not any((run_dir / name).exists() for name in marks):
         raise DataError(run_dir, f"not a run folder or an evaluation folder (none of {', '.join(marks)}); "
                                  f"give the folder landmarks fit, demo or evaluate wrote")

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from landmarks.report.page import ASSETS_DIR, Section
 
+# Where each logger (trainer.logger) writes inside a run folder: tensorboard, csv, mlflow.
+LOGGER_DIRS = ("tensorboard", "csv", "mlruns")
 FIGURE_NAME = "loss_curves.png"
 FIGURE_DPI = 100
 IMAGE_TAGS = ("train/quadruplets", "val/quadruplets")
@@ -74,12 +76,12 @@ def loss_panels(scalars: Scalars) -> dict[str, dict[str, str]]:
 
 def read_training_log(run_dir: Path) -> tuple[Scalars, dict[str, tuple[int, bytes]]]:
     """``(scalars, last images)`` of whichever logger's files ``run_dir`` holds (empty if none)."""
-    if (run_dir / "tensorboard").is_dir():
-        return _read_tensorboard(run_dir / "tensorboard")
-    if (run_dir / "csv").is_dir():
-        return _read_csv(run_dir / "csv")
-    if (run_dir / "mlruns").is_dir():
-        return _read_mlflow(run_dir / "mlruns")
+    if (run_dir / LOGGER_DIRS[0]).is_dir():
+        return _read_tensorboard(run_dir / LOGGER_DIRS[0])
+    if (run_dir / LOGGER_DIRS[1]).is_dir():
+        return _read_csv(run_dir / LOGGER_DIRS[1])
+    if (run_dir / LOGGER_DIRS[2]).is_dir():
+        return _read_mlflow(run_dir / LOGGER_DIRS[2])
     return {}, {}
 
 
