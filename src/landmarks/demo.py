@@ -57,12 +57,12 @@ def run_demo(minutes: float = 10.0, output_dir: str | Path | None = None,
     if minutes - EVALUATION_MINUTES < MIN_TRAIN_MINUTES:  # refused before any work
         raise ConfigError(_too_short(minutes))
     config, warnings = usable_config(load_config("demo", overrides or []))
-    for line in warnings:
-        logger.warning("[demo] %s", line)
-    loss_used = loss_description(config)
     # Absolute: figure paths are written relative to the run folder, whatever the working directory.
     run_dir = (Path(output_dir) if output_dir is not None else new_run_dir(config)).resolve()
     check_run_dir(run_dir)  # a new or empty folder: an earlier demo's or run's files are never replaced
+    for line in warnings:  # after the refusals: a refused demo says one line
+        logger.warning("[demo] %s", line)
+    loss_used = loss_description(config)
     data_dir = run_dir / "data"
     logger.info("[demo] run folder %s; rendering %d annotated faces", run_dir,
                 REGRESSION_IMAGES + TEST_IMAGES)

@@ -50,10 +50,10 @@ def check_run_dir(run_dir: Path, *, resume: bool = False, overwrite: bool = Fals
     if not overwrite:
         raise ConfigError(f"{run_dir}: run folder already holds files ({', '.join(present[:3])}"
                           f"{', ...' if len(present) > 3 else ''}); continue that run with --resume "
-                          f"{run_dir}, replace it with --overwrite, or choose a new --run-dir")
+                          f"{run_dir}, replace it with --overwrite, or choose a new --output")
     if not (run_dir / RUN_CONFIG).is_file():
         raise ConfigError(f"{run_dir}: --overwrite replaces a run folder, and this folder holds no run "
-                          f"(no {RUN_CONFIG}); choose an empty or new --run-dir")
+                          f"(no {RUN_CONFIG}); choose an empty or new --output")
 
 
 def _contents(run_dir: Path, inputs_inside: tuple[str, ...]) -> list[str]:
