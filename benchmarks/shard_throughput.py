@@ -30,20 +30,24 @@ Results go to ``benchmarks/results/shard_throughput-cpu.json`` and ``.md`` (see 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # data_throughput's fixtures and timing loop
+import torch  # noqa: E402
 
-from data_throughput import machine_info as data_machine_info  # noqa: E402
-from data_throughput import write_frame_folders, write_image_folder, write_videos  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))  # the fixtures of data_throughput.py
+
+import data_fixtures as fixtures  # noqa: E402
 from torch.utils.data import DataLoader, IterableDataset  # noqa: E402
 
 from landmarks.config import DataConfig  # noqa: E402
+from landmarks.hardware.cpu_info import cpu_model  # noqa: E402
 from landmarks.data.shard_format import check_shards, read_manifest  # noqa: E402
 from landmarks.data.shard_stream import ShardStream  # noqa: E402
 from landmarks.data.shard_writer import write_shards  # noqa: E402
@@ -152,10 +156,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def machine_info() -> dict:
+    """The machine and versions, recorded with every table."""
+    return {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "cpu_model": cpu_model(), "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch_version": torch.__version__, "python_version": platform.python_version(),
+            "load_avg_start": os.getloadavg()}
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     train_rate = default_training_rate(args)
-    machine = data_machine_info()
+    machine = machine_info()
     report = {"machine": machine, "settings": {k: str(v) for k, v in vars(args).items()},
               "default_training_images_per_s": train_rate, "conversions": [], "rows": []}
     print(f"{machine['cpu_model']}, {machine['cpu_cores']} cores, torch {machine['torch_version']}; "
@@ -163,9 +175,11 @@ def main(argv=None) -> None:
     print("\n".join(TABLE_HEAD))
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        videos = write_videos(scratch / "videos", args.videos, args.frames, args.video_size, args.gop)
-        roots = {"image-folder": write_image_folder(scratch / "images", args.images), "video-folder": videos,
-                 "frame-folders": write_frame_folders(videos, scratch / "frames")}
+        sizes = fixtures.FixtureSizes(images=args.images, videos=args.videos, frames=args.frames,
+                                      video_size=args.video_size, gop=args.gop)
+        videos = fixtures.video_folder(scratch / "videos", sizes)
+        roots = {"image-folder": fixtures.image_folder(scratch / "images", sizes), "video-folder": videos,
+                 "frame-folders": fixtures.frame_folders(scratch / "frames", sizes, videos)}
         for source in args.sources:
             config = source_config(source, roots)
             for size in args.sizes:
