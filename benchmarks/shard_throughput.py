@@ -47,11 +47,11 @@ import data_fixtures as fixtures  # noqa: E402
 from torch.utils.data import DataLoader, IterableDataset  # noqa: E402
 
 from landmarks.config import DataConfig  # noqa: E402
-from landmarks.hardware.cpu_info import cpu_model  # noqa: E402
 from landmarks.data.shard_format import check_shards, read_manifest  # noqa: E402
 from landmarks.data.shard_stream import ShardStream  # noqa: E402
 from landmarks.data.shard_writer import write_shards  # noqa: E402
 from landmarks.data.sources import build_training_dataset  # noqa: E402
+from landmarks.hardware.cpu_info import cpu_model  # noqa: E402
 
 RESULTS_DIR = Path(__file__).parent / "results"
 SOURCES = ("image-folder", "frame-folders", "video-folder")
