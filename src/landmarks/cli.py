@@ -276,17 +276,12 @@ def _export(args: argparse.Namespace) -> None:
 def _check_export_output(output: Path, *, overwrite: bool, marker: str) -> None:
     """An export goes to a new or empty folder, or with ``--overwrite`` replaces an earlier export
     (a folder holding ``marker``), as ``fit --overwrite`` replaces only a run folder."""
+    from landmarks.training.run_folder import check_replaceable
+
     require_folder_output(output)
     present = sorted(path.name for path in output.iterdir()) if output.is_dir() else []
-    if not present:
-        return
-    if not overwrite:
-        raise LandmarksError(f"--output {output}: folder already holds files ({', '.join(present[:3])}"
-                             f"{', ...' if len(present) > 3 else ''}); replace that export with "
-                             f"--overwrite, or choose a new --output")
-    if not (output / marker).is_file():
-        raise LandmarksError(f"--output {output}: --overwrite replaces an export folder, and this folder "
-                             f"holds no export (no {marker}); choose an empty or new --output")
+    check_replaceable(output, present, overwrite=overwrite, marker=marker, label=f"--output {output}",
+                      kind="export")
 
 
 def _serve(args: argparse.Namespace) -> None:

@@ -44,16 +44,26 @@ def check_run_dir(run_dir: Path, *, resume: bool = False, overwrite: bool = Fals
                           f"wait for it to end, or stop it first")
     if resume:
         return
-    present = _contents(run_dir, inputs_inside)
+    check_replaceable(run_dir, _contents(run_dir, inputs_inside), overwrite=overwrite, marker=RUN_CONFIG,
+                      label=str(run_dir), kind="run",
+                      resume_hint=f"continue that run with --resume {run_dir}, ")
+
+
+def check_replaceable(folder: Path, present: list[str], *, overwrite: bool, marker: str, label: str,
+                      kind: str, resume_hint: str = "") -> None:
+    """Raise :class:`ConfigError` unless an output ``folder`` holding ``present`` (names) may be written:
+    it holds nothing, or ``overwrite`` is set and it holds a ``kind`` (a run, an export), marked by the
+    file ``marker``. The one rule of ``fit --overwrite`` and ``export --overwrite``; writes nothing."""
     if not present:
         return
     if not overwrite:
-        raise ConfigError(f"{run_dir}: run folder already holds files ({', '.join(present[:3])}"
-                          f"{', ...' if len(present) > 3 else ''}); continue that run with --resume "
-                          f"{run_dir}, replace it with --overwrite, or choose a new --output")
-    if not (run_dir / RUN_CONFIG).is_file():
-        raise ConfigError(f"{run_dir}: --overwrite replaces a run folder, and this folder holds no run "
-                          f"(no {RUN_CONFIG}); choose an empty or new --output")
+        raise ConfigError(f"{label}: {kind} folder already holds files ({', '.join(present[:3])}"
+                          f"{', ...' if len(present) > 3 else ''}); {resume_hint}replace it with "
+                          f"--overwrite, or choose a new --output")
+    if not (folder / marker).is_file():
+        raise ConfigError(f"{label}: --overwrite replaces {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+                          f"folder, and this folder holds no {kind} (no {marker}); choose an empty or new "
+                          f"--output")
 
 
 def _contents(run_dir: Path, inputs_inside: tuple[str, ...]) -> list[str]:
